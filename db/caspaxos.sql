@@ -1,0 +1,112 @@
+-- CasPaxos.Orleans schema for PostgreSQL 12 or later.
+--
+-- Holds the acceptors' grain state for Orleans' ADO.NET grain storage provider
+-- (Microsoft.Orleans.Persistence.AdoNet), and the queries that provider reads from OrleansQuery.
+-- Idempotent: safe to apply again, and from several silos at once.
+--
+--   psql -v ON_ERROR_STOP=1 -f db/caspaxos.sql "host=... dbname=... user=..."
+--
+-- Silos apply the same script on start unless CasPaxos:Storage:ApplySchema is false.
+
+BEGIN;
+
+-- Concurrent appliers would race on CREATE TABLE IF NOT EXISTS; take turns.
+SELECT pg_advisory_xact_lock(4329110947511311);
+
+CREATE TABLE IF NOT EXISTS OrleansQuery
+(
+    QueryKey  varchar(64) NOT NULL PRIMARY KEY,
+    QueryText text        NOT NULL
+);
+
+-- One row per (service, state name, grain). The provider's ETag is "version": every write must name the
+-- version it read, and the statement changes nothing when another writer got there first.
+CREATE TABLE IF NOT EXISTS caspaxos_grain_state
+(
+    service_id   varchar(150) NOT NULL,
+    state_name   varchar(150) NOT NULL,
+    grain_id_n0  bigint       NOT NULL,
+    grain_id_n1  bigint       NOT NULL,
+    -- string keys (all CasPaxos keys) live here; '' for grains keyed only by a number or GUID
+    grain_id_ext text         NOT NULL,
+    payload      bytea,
+    version      integer      NOT NULL,
+    modified_on  timestamptz  NOT NULL DEFAULT now(),
+    CONSTRAINT caspaxos_grain_state_pk PRIMARY KEY (service_id, state_name, grain_id_n0, grain_id_n1, grain_id_ext)
+);
+
+-- The provider binds @ServiceId, @GrainTypeString (the state name), @GrainIdN0, @GrainIdN1,
+-- @GrainIdExtensionString, @GrainStateVersion (null before the first write) and @PayloadBinary; it also
+-- binds hashes of the ids, which the primary key makes unnecessary here.
+--
+-- Write and clear always return exactly one row: the new version, or NULL when the ETag did not match.
+-- The provider turns NULL into InconsistentStateException; returning no row at all would let a conflicting
+-- first write pass silently. The version wraps from 2147483647 to 1: it must differ from the one sent,
+-- never overflow.
+INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
+('ReadFromStorageKey', $query$
+SELECT payload AS "PayloadBinary", version AS "Version"
+FROM caspaxos_grain_state
+WHERE service_id = @ServiceId
+  AND state_name = @GrainTypeString
+  AND grain_id_n0 = @GrainIdN0
+  AND grain_id_n1 = @GrainIdN1
+  AND grain_id_ext = COALESCE(@GrainIdExtensionString, '')
+$query$),
+('WriteToStorageKey', $query$
+WITH updated AS (
+    UPDATE caspaxos_grain_state
+    SET payload = @PayloadBinary,
+        version = CASE WHEN version = 2147483647 THEN 1 ELSE version + 1 END,
+        modified_on = now()
+    WHERE @GrainStateVersion IS NOT NULL
+      AND service_id = @ServiceId
+      AND state_name = @GrainTypeString
+      AND grain_id_n0 = @GrainIdN0
+      AND grain_id_n1 = @GrainIdN1
+      AND grain_id_ext = COALESCE(@GrainIdExtensionString, '')
+      AND version = @GrainStateVersion
+    RETURNING version
+), inserted AS (
+    INSERT INTO caspaxos_grain_state (service_id, state_name, grain_id_n0, grain_id_n1, grain_id_ext, payload, version)
+    SELECT @ServiceId, @GrainTypeString, @GrainIdN0, @GrainIdN1, COALESCE(@GrainIdExtensionString, ''), @PayloadBinary, 1
+    WHERE @GrainStateVersion IS NULL
+    ON CONFLICT ON CONSTRAINT caspaxos_grain_state_pk DO NOTHING
+    RETURNING version
+)
+SELECT (SELECT version FROM updated UNION ALL SELECT version FROM inserted LIMIT 1) AS "NewGrainStateVersion"
+$query$),
+('ClearStorageKey', $query$
+WITH cleared AS (
+    UPDATE caspaxos_grain_state
+    SET payload = NULL,
+        version = CASE WHEN version = 2147483647 THEN 1 ELSE version + 1 END,
+        modified_on = now()
+    WHERE service_id = @ServiceId
+      AND state_name = @GrainTypeString
+      AND grain_id_n0 = @GrainIdN0
+      AND grain_id_n1 = @GrainIdN1
+      AND grain_id_ext = COALESCE(@GrainIdExtensionString, '')
+      AND version = @GrainStateVersion
+    RETURNING version
+)
+SELECT (SELECT version FROM cleared) AS "NewGrainStateVersion"
+$query$),
+-- Only used with DeleteStateOnClear = true. Never enable it for CasPaxos acceptors: removing an acceptor's row
+-- makes it forget its promise, which can resurrect old values (see the paper's deletion procedure).
+('DeleteStorageKey', $query$
+WITH deleted AS (
+    DELETE FROM caspaxos_grain_state
+    WHERE service_id = @ServiceId
+      AND state_name = @GrainTypeString
+      AND grain_id_n0 = @GrainIdN0
+      AND grain_id_n1 = @GrainIdN1
+      AND grain_id_ext = COALESCE(@GrainIdExtensionString, '')
+      AND version = @GrainStateVersion
+    RETURNING version
+)
+SELECT (SELECT CASE WHEN version = 2147483647 THEN 1 ELSE version + 1 END FROM deleted) AS "NewGrainStateVersion"
+$query$)
+ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
+
+COMMIT;

@@ -1,0 +1,388 @@
+namespace CasPaxos.Core;
+
+/// <summary>
+/// One change carried through prepare and accept rounds until an outcome, as a state machine: each input
+/// (a reply, a failed call, the passing of time) returns the requests to send. A driver delivers requests and
+/// replies, and calls <see cref="OnTimer"/> once <see cref="WakeAt"/> has passed.
+/// </summary>
+/// <remarks>
+/// Retrying after an accept was sent is where implementations lose linearizability: an accept that reached
+/// only a minority can still be adopted later, so the change must never be applied a second time on top of
+/// a state that already contains it. A retry therefore looks at the highest accepted ballot h among the
+/// promises: if h is one of this proposal's own accepts, its value already holds the change and is sent again
+/// unchanged; if h is lower than every own accept that may be stored somewhere, no state containing the change
+/// exists yet and the change is applied afresh (committing above those accepts makes them unreachable);
+/// otherwise another proposer may have built on this change, and the outcome is unknown.
+/// </remarks>
+public sealed class Proposal<TValue, TResult>
+    where TValue : class
+{
+    private static readonly IReadOnlyList<AcceptorRequest> NoRequests = [];
+
+    private readonly Proposer<TValue> _proposer;
+    private readonly ChangeFunction<TValue, TResult> _change;
+    private readonly Quorum _quorum;
+    private readonly TimeSpan _deadline;
+    private readonly Proposer<TValue>.Committed? _cached;
+    private readonly bool[] _answered;
+    private readonly Dictionary<Ballot, (TValue Value, TResult Result)> _sentAccepts = [];
+
+    private Phase _phase = Phase.NotStarted;
+    private Ballot _ballot;
+    private int _granted;
+    private int _rejected;
+    private int _failed;
+    private Ballot _highestAccepted;
+    private TValue? _highestValue;
+    private TValue? _proposedValue;
+    private TResult? _proposedResult;
+    private Ballot? _oldestPossiblyStored;
+    private TimeSpan _backoffUntil;
+    private int _lostRounds;
+    private int _rounds;
+    private int _rejections;
+    private ProposalFailure _lastLoss = ProposalFailure.NoQuorum;
+    private string? _lastCallError;
+
+    internal Proposal(Proposer<TValue> proposer, string key, ChangeFunction<TValue, TResult> change, TimeSpan now, Proposer<TValue>.Committed? cached)
+    {
+        _proposer = proposer;
+        _change = change;
+        _quorum = proposer.Quorum;
+        _deadline = now + proposer.Settings.ChangeTimeout;
+        _cached = cached;
+        _answered = new bool[_quorum.Acceptors];
+        Key = key;
+    }
+
+    private enum Phase
+    {
+        NotStarted,
+        Preparing,
+        Accepting,
+        BackingOff,
+        Done,
+    }
+
+    public string Key { get; }
+
+    /// <summary>Set once the proposal has finished.</summary>
+    public ProposalOutcome<TValue, TResult>? Outcome { get; private set; }
+
+    /// <summary>The ballot of the round in progress.</summary>
+    public Ballot CurrentBallot => _ballot;
+
+    /// <summary>When the driver must next call <see cref="OnTimer"/>: the end of a backoff, or the deadline.</summary>
+    public TimeSpan WakeAt => _phase == Phase.BackingOff && _backoffUntil < _deadline ? _backoffUntil : _deadline;
+
+    public IReadOnlyList<AcceptorRequest> Start(TimeSpan now)
+    {
+        if (_phase != Phase.NotStarted)
+        {
+            throw new InvalidOperationException("A proposal starts once.");
+        }
+
+        if (_cached is { } cached)
+        {
+            // One round trip: the acceptors stored the promise cached.Ballot.Next() with our last accept.
+            return ApplyAndAccept(cached.Ballot.Next(), cached.Value);
+        }
+
+        return BeginPrepare();
+    }
+
+    public IReadOnlyList<AcceptorRequest> OnPrepareReply(int replica, Ballot ballot, PrepareReply<TValue> reply, TimeSpan now)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        if (!TakeAnswer(Phase.Preparing, replica, ballot))
+        {
+            return NoRequests;
+        }
+
+        if (reply.Promised)
+        {
+            _granted++;
+            if (reply.Accepted > _highestAccepted)
+            {
+                _highestAccepted = reply.Accepted;
+                _highestValue = reply.Value;
+            }
+
+            return _granted == _quorum.Prepare ? ChooseValue() : NoRequests;
+        }
+
+        NoteRejection(reply.RejectedBy);
+        return PrepareLostIfHopeless(now);
+    }
+
+    public IReadOnlyList<AcceptorRequest> OnAcceptReply(int replica, Ballot ballot, AcceptReply reply, TimeSpan now)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        if (!TakeAnswer(Phase.Accepting, replica, ballot))
+        {
+            return NoRequests;
+        }
+
+        if (reply.Accepted)
+        {
+            _granted++;
+            if (_granted == _quorum.Accept)
+            {
+                Commit();
+                return NoRequests;
+            }
+
+            return AcceptLostIfHopeless(now);
+        }
+
+        NoteRejection(reply.RejectedBy);
+        return AcceptLostIfHopeless(now);
+    }
+
+    /// <summary>A request got no reply: the transport failed or timed out. The acceptor may or may not have acted on it.</summary>
+    public IReadOnlyList<AcceptorRequest> OnCallFailed(int replica, Ballot ballot, string error, TimeSpan now)
+    {
+        var phase = _phase;
+        if (!TakeAnswer(Phase.Preparing, replica, ballot) && !TakeAnswer(Phase.Accepting, replica, ballot))
+        {
+            return NoRequests;
+        }
+
+        _failed++;
+        _lastCallError = $"replica {replica}: {error}";
+        return phase == Phase.Preparing ? PrepareLostIfHopeless(now) : AcceptLostIfHopeless(now);
+    }
+
+    public IReadOnlyList<AcceptorRequest> OnTimer(TimeSpan now)
+    {
+        if (_phase is Phase.Done or Phase.NotStarted)
+        {
+            return NoRequests;
+        }
+
+        if (now >= _deadline)
+        {
+            GiveUp(ProposalFailure.None, "the change timeout expired");
+            return NoRequests;
+        }
+
+        return _phase == Phase.BackingOff && now >= _backoffUntil ? BeginPrepare() : NoRequests;
+    }
+
+    /// <summary>The caller no longer waits. The outcome is unknown if an accept may be stored somewhere.</summary>
+    public void Cancel()
+    {
+        if (_phase is not Phase.Done)
+        {
+            GiveUp(ProposalFailure.Cancelled, "the caller cancelled the change");
+        }
+    }
+
+    private bool TakeAnswer(Phase phase, int replica, Ballot ballot)
+    {
+        if (_phase != phase || ballot != _ballot || (uint)replica >= (uint)_answered.Length || _answered[replica])
+        {
+            return false; // late, duplicated or foreign: it belongs to a round that is over
+        }
+
+        _answered[replica] = true;
+        return true;
+    }
+
+    private int Unanswered => _quorum.Acceptors - _granted - _rejected - _failed;
+
+    private void NoteRejection(Ballot rejectedBy)
+    {
+        _rejected++;
+        _rejections++;
+        _proposer.Clock.Observe(rejectedBy);
+    }
+
+    private AcceptorRequest[] BeginPrepare()
+    {
+        StartRound(Phase.Preparing, _proposer.Clock.NextBallot());
+        _highestAccepted = Ballot.Zero;
+        _highestValue = null;
+        return Broadcast(replica => new PrepareRequest(replica, _ballot));
+    }
+
+    private IReadOnlyList<AcceptorRequest> ChooseValue()
+    {
+        if (_sentAccepts.TryGetValue(_highestAccepted, out var own))
+        {
+            return BeginAccept(_ballot, own.Value, own.Result);
+        }
+
+        if (_oldestPossiblyStored is { } oldest && _highestAccepted > oldest)
+        {
+            Finish(ProposalStatus.Unknown, ProposalFailure.CompetingProposer,
+                $"another proposer's accept at {_highestAccepted} may include this change's earlier accept at {oldest}");
+            return NoRequests;
+        }
+
+        return ApplyAndAccept(_ballot, _highestValue);
+    }
+
+    private IReadOnlyList<AcceptorRequest> ApplyAndAccept(Ballot ballot, TValue? current)
+    {
+        TValue next;
+        TResult result;
+        try
+        {
+            (next, result) = _change(current);
+        }
+        catch (Exception error)
+        {
+            if (_oldestPossiblyStored is null)
+            {
+                Finish(ProposalStatus.NotApplied, ProposalFailure.ChangeFailed, $"the change failed: {error.Message}", error);
+            }
+            else
+            {
+                Finish(ProposalStatus.Unknown, ProposalFailure.ChangeFailed,
+                    $"the change failed on a retry ({error.Message}) after an earlier accept of it may have been stored", error);
+            }
+
+            return NoRequests;
+        }
+
+        if (next is null)
+        {
+            throw new InvalidOperationException("A change function must return a value; represent deletion inside the value.");
+        }
+
+        return BeginAccept(ballot, next, result);
+    }
+
+    private AcceptorRequest[] BeginAccept(Ballot ballot, TValue value, TResult result)
+    {
+        StartRound(Phase.Accepting, ballot);
+        _proposer.Clock.Observe(ballot.Next()); // acceptors that take it promise ballot.Next(): our next prepare must lie above
+        _proposedValue = value;
+        _proposedResult = result;
+        _sentAccepts[ballot] = (value, result);
+        return Broadcast(replica => new AcceptRequest<TValue>(replica, ballot, value));
+    }
+
+    private void StartRound(Phase phase, Ballot ballot)
+    {
+        _phase = phase;
+        _ballot = ballot;
+        _rounds++;
+        _granted = _rejected = _failed = 0;
+        Array.Clear(_answered);
+    }
+
+    private AcceptorRequest[] Broadcast(Func<int, AcceptorRequest> request)
+    {
+        var requests = new AcceptorRequest[_quorum.Acceptors];
+        for (var replica = 0; replica < requests.Length; replica++)
+        {
+            requests[replica] = request(replica);
+        }
+
+        return requests;
+    }
+
+    private IReadOnlyList<AcceptorRequest> PrepareLostIfHopeless(TimeSpan now)
+        => _granted + Unanswered >= _quorum.Prepare ? NoRequests : LoseRound(now);
+
+    private IReadOnlyList<AcceptorRequest> AcceptLostIfHopeless(TimeSpan now)
+    {
+        if (_granted + Unanswered >= _quorum.Accept)
+        {
+            return NoRequests;
+        }
+
+        if (_granted > 0 || _failed > 0)
+        {
+            MarkPossiblyStored(_ballot);
+        }
+        else if (Unanswered > 0)
+        {
+            // Every answer so far is a rejection. Wait for the rest: if all refuse, the value is stored nowhere
+            // and the change may be retried freely.
+            return NoRequests;
+        }
+
+        return LoseRound(now);
+    }
+
+    private void MarkPossiblyStored(Ballot ballot)
+    {
+        if (_oldestPossiblyStored is not { } oldest || ballot < oldest)
+        {
+            _oldestPossiblyStored = ballot;
+        }
+    }
+
+    private IReadOnlyList<AcceptorRequest> LoseRound(TimeSpan now)
+    {
+        _lastLoss = _rejected > 0 ? ProposalFailure.Contention : ProposalFailure.NoQuorum;
+        _lostRounds++;
+        _phase = Phase.BackingOff;
+        _backoffUntil = now + _proposer.Backoff(_lostRounds);
+        if (_backoffUntil >= _deadline)
+        {
+            GiveUp(ProposalFailure.None, "the change timeout expires before another round could start");
+        }
+
+        return NoRequests;
+    }
+
+    private void GiveUp(ProposalFailure reason, string why)
+    {
+        if (_phase == Phase.Accepting && (_granted > 0 || Unanswered > 0 || _failed > 0))
+        {
+            MarkPossiblyStored(_ballot);
+        }
+
+        var failure = reason == ProposalFailure.None ? _lastLoss : reason;
+        var tally = _lastCallError is null ? "" : $"; last acceptor error: {_lastCallError}";
+        if (_oldestPossiblyStored is { } stored)
+        {
+            Finish(ProposalStatus.Unknown, failure, $"{why} after an accept at {stored} was sent without a quorum confirming it{tally}");
+        }
+        else
+        {
+            var cause = failure switch
+            {
+                ProposalFailure.Contention => "other proposers kept winning the register",
+                ProposalFailure.NoQuorum => $"fewer than a quorum of the {_quorum.Acceptors} acceptors answered",
+                _ => "",
+            };
+            Finish(ProposalStatus.NotApplied, failure, cause.Length == 0 ? $"{why}{tally}" : $"{why}: {cause}{tally}");
+        }
+    }
+
+    private void Commit()
+    {
+        _proposer.OnCommitted(Key, _ballot, _proposedValue!);
+        Outcome = new ProposalOutcome<TValue, TResult>
+        {
+            Status = ProposalStatus.Committed,
+            Value = _proposedValue,
+            Result = _proposedResult,
+            Ballot = _ballot,
+            Detail = $"committed at {_ballot}",
+            Rounds = _rounds,
+            Rejections = _rejections,
+            OneRoundTrip = _cached is { } cached && _ballot == cached.Ballot.Next(),
+        };
+        _phase = Phase.Done;
+    }
+
+    private void Finish(ProposalStatus status, ProposalFailure failure, string detail, Exception? changeError = null)
+    {
+        Outcome = new ProposalOutcome<TValue, TResult>
+        {
+            Status = status,
+            Failure = failure,
+            ChangeError = changeError,
+            Detail = detail,
+            Rounds = _rounds,
+            Rejections = _rejections,
+        };
+        _phase = Phase.Done;
+    }
+}

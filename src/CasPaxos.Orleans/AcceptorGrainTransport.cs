@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using CasPaxos.Core;
+
+namespace CasPaxos.Orleans;
+
+/// <summary>Carries one register's prepare and accept requests to its acceptor grains.</summary>
+internal sealed class AcceptorGrainTransport : IAcceptorTransport<RegisterState>
+{
+    private readonly string _registerKey;
+    private readonly IAcceptorGrain[] _acceptors;
+
+    public AcceptorGrainTransport(IGrainFactory grainFactory, string registerKey, int replicaCount)
+    {
+        _registerKey = registerKey;
+        _acceptors = new IAcceptorGrain[replicaCount];
+        for (var replica = 0; replica < replicaCount; replica++)
+        {
+            _acceptors[replica] = grainFactory.GetGrain<IAcceptorGrain>(AcceptorKey.Format(replica, registerKey));
+        }
+    }
+
+    public Task<PrepareReply<RegisterState>> PrepareAsync(string key, int replica, Ballot ballot, CancellationToken cancellationToken)
+    {
+        Debug.Assert(key == _registerKey, "a transport serves one register");
+        return _acceptors[replica].Prepare(ballot);
+    }
+
+    public Task<AcceptReply> AcceptAsync(string key, int replica, Ballot ballot, RegisterState value, CancellationToken cancellationToken)
+    {
+        Debug.Assert(key == _registerKey, "a transport serves one register");
+        return _acceptors[replica].Accept(ballot, value);
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace CasPaxos.Orleans;
+
+/// <summary>Adds CasPaxos.Orleans to silos and clients.</summary>
+public static class CasPaxosHostingExtensions
+{
+    /// <summary>
+    /// Adds the register and acceptor grains and the replica placement to a silo. The acceptors also need grain
+    /// storage: <see cref="AddCasPaxosPostgresStorage"/> (or any storage named as in <see cref="CasPaxosOptions.StorageNames"/>).
+    /// </summary>
+    public static ISiloBuilder AddCasPaxos(this ISiloBuilder builder, Action<CasPaxosOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddShared(builder.Services, configure);
+        builder.Services.AddSingleton<IConfigurationValidator>(sp => new CasPaxosOptionsValidator(sp.GetRequiredService<IOptions<CasPaxosOptions>>(), sp, isSilo: true));
+        builder.Services.TryAddSingleton<CasPaxosMetrics>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddMetrics();
+        builder.AddPlacementDirector<ReplicaPlacement, ReplicaPlacementDirector>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Lets a client call <see cref="IRegisterGrain"/> with bad keys and oversized values refused before they travel
+    /// (the silo checks again, authoritatively).
+    /// </summary>
+    public static IClientBuilder AddCasPaxos(this IClientBuilder builder, Action<CasPaxosOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddShared(builder.Services, configure);
+        builder.Services.AddSingleton<IConfigurationValidator>(sp => new CasPaxosOptionsValidator(sp.GetRequiredService<IOptions<CasPaxosOptions>>(), sp, isSilo: false));
+        builder.AddOutgoingGrainCallFilter<RegisterCallValidationFilter>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers grain storage <paramref name="name"/> on PostgreSQL through Orleans' ADO.NET provider, with the
+    /// schema of db/caspaxos.sql applied on silo start (unless <paramref name="applySchema"/> is false).
+    /// A connection string without "Maximum Pool Size" gets 20 connections per silo, so that a few silos stay under
+    /// PostgreSQL's default max_connections of 100.
+    /// </summary>
+    public static ISiloBuilder AddCasPaxosPostgresStorage(this ISiloBuilder builder, string connectionString,
+        string name = CasPaxosOptions.DefaultStorageName, bool applySchema = true)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var connection = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Pool Size", StringComparison.OrdinalIgnoreCase))
+        {
+            connection.MaxPoolSize = 20;
+        }
+
+        var sized = connection.ConnectionString;
+        builder.AddAdoNetGrainStorage(name, options => options.Configure<Serializer>((storage, serializer) =>
+        {
+            storage.Invariant = "Npgsql";
+            storage.ConnectionString = sized;
+            storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+        }));
+        if (applySchema)
+        {
+            builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(new SchemaInstaller(sized));
+        }
+
+        return builder;
+    }
+
+    private static void AddShared(IServiceCollection services, Action<CasPaxosOptions>? configure)
+    {
+        var options = services.AddOptions<CasPaxosOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+    }
+
+    /// <summary>Applies the schema before grain storage providers read their queries from it.</summary>
+    private sealed class SchemaInstaller(string connectionString) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        public void Participate(ISiloLifecycle lifecycle)
+            => lifecycle.Subscribe(nameof(SchemaInstaller), ServiceLifecycleStage.RuntimeStorageServices, ApplyAsync);
+
+        private async Task ApplyAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await CasPaxosSchema.ApplyAsync(connectionString, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is NpgsqlException or TimeoutException)
+            {
+                var target = new NpgsqlConnectionStringBuilder(connectionString);
+                throw new OrleansConfigurationException(
+                    $"CasPaxos could not apply its schema to PostgreSQL at {target.Host}:{target.Port}, database \"{target.Database}\": {error.Message}", error);
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+using CasPaxos.Core;
+
+namespace CasPaxos.Orleans;
+
+/// <summary>One acceptor of one register (key "r{replica}/{register key}"); see <see cref="AcceptorGrain"/>.</summary>
+[Alias("caspaxos.IAcceptorGrain")]
+internal interface IAcceptorGrain : IGrainWithStringKey
+{
+    [Alias("Prepare")]
+    Task<PrepareReply<RegisterState>> Prepare(Ballot ballot);
+
+    [Alias("Accept")]
+    Task<AcceptReply> Accept(Ballot ballot, RegisterState value);
+}
