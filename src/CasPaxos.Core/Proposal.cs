@@ -32,6 +32,7 @@ public sealed class Proposal<TValue, TResult>
     private int _granted;
     private int _rejected;
     private int _failed;
+    private int _failedMaybeActed;
     private Ballot _highestAccepted;
     private TValue? _highestValue;
     private TValue? _proposedValue;
@@ -139,8 +140,12 @@ public sealed class Proposal<TValue, TResult>
         return AcceptLostIfHopeless(now);
     }
 
-    /// <summary>A request got no reply: the transport failed or timed out. The acceptor may or may not have acted on it.</summary>
-    public IReadOnlyList<AcceptorRequest> OnCallFailed(int replica, Ballot ballot, string error, TimeSpan now)
+    /// <summary>
+    /// A request got no reply: the transport failed or timed out. Unless <paramref name="mayHaveActed"/> is false
+    /// (the request certainly never took effect, say the acceptor's database refused the connection), the acceptor
+    /// may have stored it.
+    /// </summary>
+    public IReadOnlyList<AcceptorRequest> OnCallFailed(int replica, Ballot ballot, string error, TimeSpan now, bool mayHaveActed = true)
     {
         var phase = _phase;
         if (!TakeAnswer(Phase.Preparing, replica, ballot) && !TakeAnswer(Phase.Accepting, replica, ballot))
@@ -149,6 +154,11 @@ public sealed class Proposal<TValue, TResult>
         }
 
         _failed++;
+        if (mayHaveActed)
+        {
+            _failedMaybeActed++;
+        }
+
         _lastCallError = $"replica {replica}: {error}";
         return phase == Phase.Preparing ? PrepareLostIfHopeless(now) : AcceptLostIfHopeless(now);
     }
@@ -269,7 +279,7 @@ public sealed class Proposal<TValue, TResult>
         _phase = phase;
         _ballot = ballot;
         _rounds++;
-        _granted = _rejected = _failed = 0;
+        _granted = _rejected = _failed = _failedMaybeActed = 0;
         Array.Clear(_answered);
     }
 
@@ -294,14 +304,14 @@ public sealed class Proposal<TValue, TResult>
             return NoRequests;
         }
 
-        if (_granted > 0 || _failed > 0)
+        if (_granted > 0 || _failedMaybeActed > 0)
         {
             MarkPossiblyStored(_ballot);
         }
         else if (Unanswered > 0)
         {
-            // Every answer so far is a rejection. Wait for the rest: if all refuse, the value is stored nowhere
-            // and the change may be retried freely.
+            // Every answer so far says "not stored". Wait for the rest: if none stored it, the value is stored
+            // nowhere and the change may be retried freely.
             return NoRequests;
         }
 
@@ -332,7 +342,7 @@ public sealed class Proposal<TValue, TResult>
 
     private void GiveUp(ProposalFailure reason, string why)
     {
-        if (_phase == Phase.Accepting && (_granted > 0 || Unanswered > 0 || _failed > 0))
+        if (_phase == Phase.Accepting && (_granted > 0 || Unanswered > 0 || _failedMaybeActed > 0))
         {
             MarkPossiblyStored(_ballot);
         }

@@ -116,6 +116,11 @@ public sealed class ProposalRunner<TValue>
         {
             return; // the proposal is over; nobody reads this reply
         }
+        catch (RequestNotAppliedException notApplied)
+        {
+            var message = notApplied.Message;
+            feed = now => proposal.OnCallFailed(replica, ballot, message, now, mayHaveActed: false);
+        }
         catch (TimeoutException)
         {
             var timeout = _callTimeout;

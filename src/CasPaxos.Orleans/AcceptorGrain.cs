@@ -41,15 +41,15 @@ internal sealed partial class AcceptorGrain : Grain, IAcceptorGrain
         _logger = logger;
     }
 
-    public async Task<PrepareReply<RegisterState>> Prepare(Ballot ballot)
+    public async Task<PrepareResponse> Prepare(Ballot ballot)
     {
         var decision = Acceptor.Prepare(_storage.State.ToState(), ballot);
         if (decision.NextState is { } next && !await TryStoreAsync(next, "prepare"))
         {
-            return PrepareReply<RegisterState>.Reject(_storage.State.Promise);
+            return PrepareResponse.From(PrepareReply<RegisterState>.Reject(_storage.State.Promise));
         }
 
-        return decision.Reply;
+        return PrepareResponse.From(decision.Reply);
     }
 
     public async Task<AcceptReply> Accept(Ballot ballot, RegisterState value)
@@ -89,7 +89,8 @@ internal sealed partial class AcceptorGrain : Grain, IAcceptorGrain
             _storage.State = previous;
             LogWriteFailed(_logger, error, this.GetPrimaryKeyString(), phase);
             DeactivateOnIdle();
-            throw new AcceptorStorageException($"acceptor storage write failed ({error.GetType().Name}: {error.Message})");
+            throw new AcceptorStorageException(
+                $"acceptor storage write failed ({error.GetType().Name}: {error.Message})", StorageErrors.CertainlyNotWritten(error));
         }
     }
 
@@ -106,6 +107,16 @@ internal sealed partial class AcceptorGrain : Grain, IAcceptorGrain
 [GenerateSerializer, Alias("caspaxos.AcceptorStorageException")]
 internal sealed class AcceptorStorageException : Exception
 {
+    public AcceptorStorageException(string message, bool notWritten)
+        : base(message)
+    {
+        NotWritten = notWritten;
+    }
+
+    /// <summary>The write certainly did not reach the database (for example, the connection was refused).</summary>
+    [Id(0)]
+    public bool NotWritten { get; private set; }
+
     public AcceptorStorageException()
     {
     }

@@ -19,15 +19,29 @@ internal sealed class AcceptorGrainTransport : IAcceptorTransport<RegisterState>
         }
     }
 
-    public Task<PrepareReply<RegisterState>> PrepareAsync(string key, int replica, Ballot ballot, CancellationToken cancellationToken)
+    public async Task<PrepareReply<RegisterState>> PrepareAsync(string key, int replica, Ballot ballot, CancellationToken cancellationToken)
     {
         Debug.Assert(key == _registerKey, "a transport serves one register");
-        return _acceptors[replica].Prepare(ballot);
+        try
+        {
+            return (await _acceptors[replica].Prepare(ballot)).ToReply();
+        }
+        catch (AcceptorStorageException error) when (error.NotWritten)
+        {
+            throw new RequestNotAppliedException(error.Message, error);
+        }
     }
 
-    public Task<AcceptReply> AcceptAsync(string key, int replica, Ballot ballot, RegisterState value, CancellationToken cancellationToken)
+    public async Task<AcceptReply> AcceptAsync(string key, int replica, Ballot ballot, RegisterState value, CancellationToken cancellationToken)
     {
         Debug.Assert(key == _registerKey, "a transport serves one register");
-        return _acceptors[replica].Accept(ballot, value);
+        try
+        {
+            return await _acceptors[replica].Accept(ballot, value);
+        }
+        catch (AcceptorStorageException error) when (error.NotWritten)
+        {
+            throw new RequestNotAppliedException(error.Message, error);
+        }
     }
 }

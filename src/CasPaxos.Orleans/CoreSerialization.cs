@@ -22,30 +22,19 @@ internal sealed class BallotConverter : IConverter<Ballot, BallotSurrogate>
     public BallotSurrogate ConvertToSurrogate(in Ballot value) => new() { Counter = value.Counter, ProposerId = value.ProposerId };
 }
 
+/// <summary>
+/// <see cref="PrepareReply{TValue}"/> of a register on the wire (Orleans converters cannot target a closed generic type).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("caspaxos.PrepareReply")]
-internal readonly struct PrepareReplySurrogate
+internal readonly record struct PrepareResponse(
+    [property: Id(0)] bool Promised,
+    [property: Id(1)] Ballot Accepted,
+    [property: Id(2)] RegisterState? Value,
+    [property: Id(3)] Ballot RejectedBy)
 {
-    [Id(0)]
-    public bool Promised { get; init; }
+    public static PrepareResponse From(PrepareReply<RegisterState> reply) => new(reply.Promised, reply.Accepted, reply.Value, reply.RejectedBy);
 
-    [Id(1)]
-    public Ballot Accepted { get; init; }
-
-    [Id(2)]
-    public RegisterState? Value { get; init; }
-
-    [Id(3)]
-    public Ballot RejectedBy { get; init; }
-}
-
-[RegisterConverter]
-internal sealed class PrepareReplyConverter : IConverter<PrepareReply<RegisterState>, PrepareReplySurrogate>
-{
-    public PrepareReply<RegisterState> ConvertFromSurrogate(in PrepareReplySurrogate surrogate)
-        => new(surrogate.Promised, surrogate.Accepted, surrogate.Value, surrogate.RejectedBy);
-
-    public PrepareReplySurrogate ConvertToSurrogate(in PrepareReply<RegisterState> value)
-        => new() { Promised = value.Promised, Accepted = value.Accepted, Value = value.Value, RejectedBy = value.RejectedBy };
+    public PrepareReply<RegisterState> ToReply() => new(Promised, Accepted, Value, RejectedBy);
 }
 
 [GenerateSerializer, Immutable, Alias("caspaxos.AcceptReply")]

@@ -7,7 +7,7 @@ namespace CasPaxos.Orleans;
 internal interface IAcceptorGrain : IGrainWithStringKey
 {
     [Alias("Prepare")]
-    Task<PrepareReply<RegisterState>> Prepare(Ballot ballot);
+    Task<PrepareResponse> Prepare(Ballot ballot);
 
     [Alias("Accept")]
     Task<AcceptReply> Accept(Ballot ballot, RegisterState value);

@@ -132,6 +132,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
             return; // an existing cluster: keep its data
         }
 
+        Directory.CreateDirectory(DataDirectory); // initdb takes an empty folder, and as root it must be the postgres user's
         GiveToServerUser(DataDirectory);
         var arguments = new List<string> { "-D", DataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale" };
         if (_temporaryRoot is not null)

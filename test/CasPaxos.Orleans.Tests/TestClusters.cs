@@ -1,0 +1,47 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+
+namespace CasPaxos.Orleans.Tests;
+
+/// <summary>In-process Orleans clusters whose acceptors store their state in real PostgreSQL.</summary>
+internal static class TestClusters
+{
+    public static async Task<InProcessTestCluster> StartAsync(string connectionString, short silos, int replicas,
+        string? serviceId = null, Action<CasPaxosOptions>? configure = null)
+    {
+        var builder = new InProcessTestClusterBuilder(silos);
+        builder.Options.ServiceId = serviceId ?? NewServiceId();
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddCasPaxos(options =>
+            {
+                options.ReplicaCount = replicas;
+                options.ChangeTimeout = TimeSpan.FromSeconds(5);
+                options.AcceptorCallTimeout = TimeSpan.FromSeconds(1);
+                configure?.Invoke(options);
+            });
+            silo.AddCasPaxosPostgresStorage(connectionString, applySchema: false);
+            silo.Configure<ClusterMembershipOptions>(options =>
+            {
+                // Declare killed silos dead in seconds, not the production default of tens of seconds.
+                options.ProbeTimeout = TimeSpan.FromSeconds(1);
+                options.NumMissedProbesLimit = 2;
+                options.NumVotesForDeathDeclaration = 1;
+                options.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+            });
+        });
+        builder.ConfigureClient(client => client.AddCasPaxos(configure));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    public static string NewServiceId() => "test-" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>The grain factory of one silo: calls made through it are proposed by that silo's register workers.</summary>
+    public static IGrainFactory GrainFactoryOf(this InProcessTestCluster cluster, InProcessSiloHandle silo)
+        => cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<IGrainFactory>();
+}
