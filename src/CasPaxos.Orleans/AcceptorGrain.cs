@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CasPaxos.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using Orleans.Runtime;
 using Orleans.Storage;
 
@@ -14,6 +15,7 @@ namespace CasPaxos.Orleans;
 /// fails its ETag check and it rejects; a rejection is always safe.
 /// </summary>
 [ReplicaPlacement]
+[Immovable] // neither the rebalancer nor the repartitioner may move a replica next to its siblings
 internal sealed partial class AcceptorGrain : Grain, IAcceptorGrain
 {
     internal const string StateName = "caspaxos-acceptor";

@@ -27,15 +27,15 @@ internal sealed partial class ReplicaPlacementDirector(
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var silos = context.GetCompatibleSilos(target);
-        Array.Sort(silos, CompareEndpoints);
+        var silos = context.GetCompatibleSilos(target).ToArray(); // a copy: the runtime shares its array between placements
+        SortByEndpoint(silos);
         var acceptorKey = target.GrainIdentity.Key.ToString()!;
         if (!AcceptorKey.TryParse(acceptorKey, out var replica, out var registerKey))
         {
             return silos[(int)(AcceptorKey.StableHash(acceptorKey) % (uint)silos.Length)];
         }
 
-        var first = ((int)(AcceptorKey.StableHash(registerKey) % (uint)silos.Length) + replica) % silos.Length;
+        var first = PreferredIndex(registerKey, replica, silos.Length);
         var hosting = await SiblingSilosAsync(registerKey, replica);
         for (var step = 0; step < silos.Length; step++)
         {
@@ -66,6 +66,12 @@ internal sealed partial class ReplicaPlacementDirector(
 
         return hosting;
     }
+
+    /// <summary>Position of replica <paramref name="replica"/> of <paramref name="registerKey"/> among silos sorted by endpoint.</summary>
+    internal static int PreferredIndex(string registerKey, int replica, int siloCount)
+        => ((int)(AcceptorKey.StableHash(registerKey) % (uint)siloCount) + replica) % siloCount;
+
+    internal static void SortByEndpoint(SiloAddress[] silos) => Array.Sort(silos, CompareEndpoints);
 
     private static int CompareEndpoints(SiloAddress left, SiloAddress right)
     {
