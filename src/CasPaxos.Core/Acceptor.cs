@@ -15,7 +15,7 @@ public static class Acceptor
             return new(PrepareReply<TValue>.Reject(Highest(state)), null);
         }
 
-        return new(PrepareReply<TValue>.Promise(state.Accepted, state.Value), state with { Promise = ballot });
+        return new(PrepareReply<TValue>.Promise(state.Accepted, state.Value, state.Lineage), state with { Promise = ballot });
     }
 
     /// <remarks>
@@ -23,17 +23,18 @@ public static class Acceptor
     /// straight to accept with that ballot, and every other proposer must prepare above it. Without the stored
     /// promise, skipping prepare could overwrite a value another proposer committed in between.
     /// </remarks>
-    public static AcceptorDecision<AcceptReply, TValue> Accept<TValue>(AcceptorState<TValue> state, Ballot ballot, TValue value)
+    public static AcceptorDecision<AcceptReply, TValue> Accept<TValue>(AcceptorState<TValue> state, Ballot ballot, TValue value, Lineage lineage)
         where TValue : class
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(lineage);
         if (ballot < state.Promise || ballot <= state.Accepted)
         {
             return new(AcceptReply.Reject(Highest(state)), null);
         }
 
-        return new(AcceptReply.Ok, new AcceptorState<TValue>(ballot.Next(), ballot, value));
+        return new(AcceptReply.Ok, new AcceptorState<TValue>(ballot.Next(), ballot, value, lineage));
     }
 
     private static Ballot Highest<TValue>(AcceptorState<TValue> state)

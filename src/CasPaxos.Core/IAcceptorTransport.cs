@@ -7,7 +7,7 @@ namespace CasPaxos.Core;
 public interface IAcceptorTransport<TValue>
     where TValue : class
 {
-    Task<PrepareReply<TValue>> PrepareAsync(string key, int replica, Ballot ballot, CancellationToken cancellationToken);
+    Task<PrepareReply<TValue>> PrepareAsync(string key, PrepareRequest request, CancellationToken cancellationToken);
 
-    Task<AcceptReply> AcceptAsync(string key, int replica, Ballot ballot, TValue value, CancellationToken cancellationToken);
+    Task<AcceptReply> AcceptAsync(string key, AcceptRequest<TValue> request, CancellationToken cancellationToken);
 }

@@ -7,12 +7,13 @@ namespace CasPaxos.Core;
 /// </summary>
 /// <remarks>
 /// Retrying after an accept was sent is where implementations lose linearizability: an accept that reached
-/// only a minority can still be adopted later, so the change must never be applied a second time on top of
-/// a state that already contains it. A retry therefore looks at the highest accepted ballot h among the
-/// promises: if h is one of this proposal's own accepts, its value already holds the change and is sent again
-/// unchanged; if h is lower than every own accept that may be stored somewhere, no state containing the change
-/// exists yet and the change is applied afresh (committing above those accepts makes them unreachable);
-/// otherwise another proposer may have built on this change, and the outcome is unknown.
+/// only a minority can still be adopted by another proposer, so the change must never be applied a second time
+/// on top of a state that already contains it. A retry therefore looks at the highest accepted value among the
+/// promises, at ballot h with lineage L: if h or an ancestor in L is one of this proposal's own accepts, the value
+/// already holds the change and is accepted again unchanged; if h, or the oldest ancestor in L, lies below every
+/// own accept that may be stored somewhere, the value certainly lacks the change, which is applied afresh
+/// (committing above those accepts makes them unreachable); otherwise the lineage is too short to tell, and the
+/// outcome is unknown.
 /// </remarks>
 public sealed class Proposal<TValue, TResult>
     where TValue : class
@@ -22,6 +23,7 @@ public sealed class Proposal<TValue, TResult>
     private readonly Proposer<TValue> _proposer;
     private readonly ChangeFunction<TValue, TResult> _change;
     private readonly Quorum _quorum;
+    private readonly int _lineageDepth;
     private readonly TimeSpan _deadline;
     private readonly Proposer<TValue>.Committed? _cached;
     private readonly bool[] _answered;
@@ -35,8 +37,10 @@ public sealed class Proposal<TValue, TResult>
     private int _failedMaybeActed;
     private Ballot _highestAccepted;
     private TValue? _highestValue;
+    private Lineage _highestLineage = Lineage.Empty;
     private TValue? _proposedValue;
     private TResult? _proposedResult;
+    private Lineage _proposedLineage = Lineage.Empty;
     private Ballot? _oldestPossiblyStored;
     private TimeSpan _backoffUntil;
     private int _lostRounds;
@@ -50,6 +54,7 @@ public sealed class Proposal<TValue, TResult>
         _proposer = proposer;
         _change = change;
         _quorum = proposer.Quorum;
+        _lineageDepth = proposer.Settings.LineageDepth;
         _deadline = now + proposer.Settings.ChangeTimeout;
         _cached = cached;
         _answered = new bool[_quorum.Acceptors];
@@ -86,7 +91,7 @@ public sealed class Proposal<TValue, TResult>
         if (_cached is { } cached)
         {
             // One round trip: the acceptors stored the promise cached.Ballot.Next() with our last accept.
-            return ApplyAndAccept(cached.Ballot.Next(), cached.Value);
+            return ApplyAndAccept(cached.Ballot.Next(), cached.Value, cached.Lineage.Descend(cached.Ballot, _lineageDepth));
         }
 
         return BeginPrepare();
@@ -107,6 +112,7 @@ public sealed class Proposal<TValue, TResult>
             {
                 _highestAccepted = reply.Accepted;
                 _highestValue = reply.Value;
+                _highestLineage = reply.Lineage;
             }
 
             return _granted == _quorum.Prepare ? ChooseValue() : NoRequests;
@@ -213,27 +219,35 @@ public sealed class Proposal<TValue, TResult>
         StartRound(Phase.Preparing, _proposer.Clock.NextBallot());
         _highestAccepted = Ballot.Zero;
         _highestValue = null;
+        _highestLineage = Lineage.Empty;
         return Broadcast(replica => new PrepareRequest(replica, _ballot));
     }
 
     private IReadOnlyList<AcceptorRequest> ChooseValue()
     {
+        var lineage = _highestLineage.Descend(_highestAccepted, _lineageDepth);
         if (_sentAccepts.TryGetValue(_highestAccepted, out var own))
         {
-            return BeginAccept(_ballot, own.Value, own.Result);
+            return BeginAccept(_ballot, own.Value, own.Result, lineage);
         }
 
-        if (_oldestPossiblyStored is { } oldest && _highestAccepted > oldest)
+        if (_highestValue is { } value && _sentAccepts.Keys.FirstOrDefault(_highestLineage.Contains) is { IsZero: false } ancestor)
+        {
+            // Another proposer built on our accept: the value holds our change, and committing it commits the change.
+            return BeginAccept(_ballot, value, _sentAccepts[ancestor].Result, lineage);
+        }
+
+        if (_oldestPossiblyStored is { } oldest && _highestAccepted > oldest && !_highestLineage.ReachesBelow(oldest))
         {
             Finish(ProposalStatus.Unknown, ProposalFailure.CompetingProposer,
-                $"another proposer's accept at {_highestAccepted} may include this change's earlier accept at {oldest}");
+                $"another proposer's value at {_highestAccepted} may include this change's accept at {oldest}, and its lineage {_highestLineage} was cut too short to tell");
             return NoRequests;
         }
 
-        return ApplyAndAccept(_ballot, _highestValue);
+        return ApplyAndAccept(_ballot, _highestValue, lineage);
     }
 
-    private IReadOnlyList<AcceptorRequest> ApplyAndAccept(Ballot ballot, TValue? current)
+    private IReadOnlyList<AcceptorRequest> ApplyAndAccept(Ballot ballot, TValue? current, Lineage lineage)
     {
         TValue next;
         TResult result;
@@ -261,17 +275,18 @@ public sealed class Proposal<TValue, TResult>
             throw new InvalidOperationException("A change function must return a value; represent deletion inside the value.");
         }
 
-        return BeginAccept(ballot, next, result);
+        return BeginAccept(ballot, next, result, lineage);
     }
 
-    private AcceptorRequest[] BeginAccept(Ballot ballot, TValue value, TResult result)
+    private AcceptorRequest[] BeginAccept(Ballot ballot, TValue value, TResult result, Lineage lineage)
     {
         StartRound(Phase.Accepting, ballot);
         _proposer.Clock.Observe(ballot.Next()); // acceptors that take it promise ballot.Next(): our next prepare must lie above
         _proposedValue = value;
         _proposedResult = result;
+        _proposedLineage = lineage;
         _sentAccepts[ballot] = (value, result);
-        return Broadcast(replica => new AcceptRequest<TValue>(replica, ballot, value));
+        return Broadcast(replica => new AcceptRequest<TValue>(replica, ballot, value, lineage));
     }
 
     private void StartRound(Phase phase, Ballot ballot)
@@ -367,7 +382,7 @@ public sealed class Proposal<TValue, TResult>
 
     private void Commit()
     {
-        _proposer.OnCommitted(Key, _ballot, _proposedValue!);
+        _proposer.OnCommitted(Key, _ballot, _proposedValue!, _proposedLineage);
         Outcome = new ProposalOutcome<TValue, TResult>
         {
             Status = ProposalStatus.Committed,

@@ -98,13 +98,13 @@ public sealed class ProposalRunner<TValue>
         {
             switch (request)
             {
-                case PrepareRequest:
-                    var promise = await _transport.PrepareAsync(proposal.Key, replica, ballot, abandon)
+                case PrepareRequest prepare:
+                    var promise = await _transport.PrepareAsync(proposal.Key, prepare, abandon)
                         .WaitAsync(_callTimeout, _time, abandon).ConfigureAwait(false);
                     feed = now => proposal.OnPrepareReply(replica, ballot, promise, now);
                     break;
                 case AcceptRequest<TValue> accept:
-                    var ack = await _transport.AcceptAsync(proposal.Key, replica, ballot, accept.Value, abandon)
+                    var ack = await _transport.AcceptAsync(proposal.Key, accept, abandon)
                         .WaitAsync(_callTimeout, _time, abandon).ConfigureAwait(false);
                     feed = now => proposal.OnAcceptReply(replica, ballot, ack, now);
                     break;

@@ -47,12 +47,12 @@ public sealed class Proposer<TValue>
     /// <summary>Drops what the proposer remembers of <paramref name="key"/>: its next change prepares first.</summary>
     public void Forget(string key) => _lastCommitted.Remove(key);
 
-    internal void OnCommitted(string key, Ballot ballot, TValue value)
+    internal void OnCommitted(string key, Ballot ballot, TValue value, Lineage lineage)
     {
         Clock.Observe(ballot.Next());
         if (!_lastCommitted.TryGetValue(key, out var known) || known.Ballot < ballot)
         {
-            _lastCommitted[key] = new Committed(ballot, value);
+            _lastCommitted[key] = new Committed(ballot, value, lineage);
         }
     }
 
@@ -69,7 +69,7 @@ public sealed class Proposer<TValue>
         return TimeSpan.FromTicks((long)(cap * _random.NextDouble()));
     }
 
-    internal readonly record struct Committed(Ballot Ballot, TValue Value);
+    internal readonly record struct Committed(Ballot Ballot, TValue Value, Lineage Lineage);
 }
 
 /// <summary>

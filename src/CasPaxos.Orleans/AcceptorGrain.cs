@@ -54,9 +54,9 @@ internal sealed partial class AcceptorGrain : Grain, IAcceptorGrain
         return PrepareResponse.From(decision.Reply);
     }
 
-    public async Task<AcceptReply> Accept(Ballot ballot, RegisterState value)
+    public async Task<AcceptReply> Accept(Ballot ballot, RegisterState value, Lineage lineage)
     {
-        var decision = Acceptor.Accept(_storage.State.ToState(), ballot, value);
+        var decision = Acceptor.Accept(_storage.State.ToState(), ballot, value, lineage);
         if (decision.NextState is { } next && !await TryStoreAsync(next, "accept"))
         {
             return AcceptReply.Reject(_storage.State.Promise);

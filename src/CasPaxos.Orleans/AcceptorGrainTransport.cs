@@ -19,12 +19,12 @@ internal sealed class AcceptorGrainTransport : IAcceptorTransport<RegisterState>
         }
     }
 
-    public async Task<PrepareReply<RegisterState>> PrepareAsync(string key, int replica, Ballot ballot, CancellationToken cancellationToken)
+    public async Task<PrepareReply<RegisterState>> PrepareAsync(string key, PrepareRequest request, CancellationToken cancellationToken)
     {
         Debug.Assert(key == _registerKey, "a transport serves one register");
         try
         {
-            return (await _acceptors[replica].Prepare(ballot)).ToReply();
+            return (await _acceptors[request.Replica].Prepare(request.Ballot)).ToReply();
         }
         catch (AcceptorStorageException error) when (error.NotWritten)
         {
@@ -32,12 +32,12 @@ internal sealed class AcceptorGrainTransport : IAcceptorTransport<RegisterState>
         }
     }
 
-    public async Task<AcceptReply> AcceptAsync(string key, int replica, Ballot ballot, RegisterState value, CancellationToken cancellationToken)
+    public async Task<AcceptReply> AcceptAsync(string key, AcceptRequest<RegisterState> request, CancellationToken cancellationToken)
     {
         Debug.Assert(key == _registerKey, "a transport serves one register");
         try
         {
-            return await _acceptors[replica].Accept(ballot, value);
+            return await _acceptors[request.Replica].Accept(request.Ballot, request.Value, request.Lineage);
         }
         catch (AcceptorStorageException error) when (error.NotWritten)
         {

@@ -15,7 +15,11 @@ internal sealed class AcceptorRecord
     [Id(2)]
     public RegisterState? Value { get; set; }
 
-    public AcceptorState<RegisterState> ToState() => new(Promise, Accepted, Value);
+    [Id(3)]
+    public Lineage Lineage { get; set; } = Lineage.Empty;
 
-    public static AcceptorRecord From(AcceptorState<RegisterState> state) => new() { Promise = state.Promise, Accepted = state.Accepted, Value = state.Value };
+    public AcceptorState<RegisterState> ToState() => new(Promise, Accepted, Value, Lineage);
+
+    public static AcceptorRecord From(AcceptorState<RegisterState> state)
+        => new() { Promise = state.Promise, Accepted = state.Accepted, Value = state.Value, Lineage = state.Lineage };
 }

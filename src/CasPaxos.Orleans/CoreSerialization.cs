@@ -30,11 +30,50 @@ internal readonly record struct PrepareResponse(
     [property: Id(0)] bool Promised,
     [property: Id(1)] Ballot Accepted,
     [property: Id(2)] RegisterState? Value,
-    [property: Id(3)] Ballot RejectedBy)
+    [property: Id(3)] Lineage Lineage,
+    [property: Id(4)] Ballot RejectedBy)
 {
-    public static PrepareResponse From(PrepareReply<RegisterState> reply) => new(reply.Promised, reply.Accepted, reply.Value, reply.RejectedBy);
+    public static PrepareResponse From(PrepareReply<RegisterState> reply) => new(reply.Promised, reply.Accepted, reply.Value, reply.Lineage, reply.RejectedBy);
 
-    public PrepareReply<RegisterState> ToReply() => new(Promised, Accepted, Value, RejectedBy);
+    public PrepareReply<RegisterState> ToReply() => new(Promised, Accepted, Value, Lineage, RejectedBy);
+}
+
+[GenerateSerializer, Immutable, Alias("caspaxos.Lineage")]
+internal readonly struct LineageSurrogate
+{
+    /// <summary>Runs as (proposer id, first counter, last counter) triples, newest first.</summary>
+    [Id(0)]
+    public long[] Runs { get; init; }
+
+    [Id(1)]
+    public bool ReachesEmptyRegister { get; init; }
+}
+
+[RegisterConverter]
+internal sealed class LineageConverter : IConverter<Lineage, LineageSurrogate>
+{
+    public Lineage ConvertFromSurrogate(in LineageSurrogate surrogate)
+    {
+        var flat = surrogate.Runs ?? [];
+        var runs = new LineageRun[flat.Length / 3];
+        for (var i = 0; i < runs.Length; i++)
+        {
+            runs[i] = new LineageRun(flat[3 * i], flat[(3 * i) + 1], flat[(3 * i) + 2]);
+        }
+
+        return Lineage.FromRuns(runs, surrogate.ReachesEmptyRegister);
+    }
+
+    public LineageSurrogate ConvertToSurrogate(in Lineage value)
+    {
+        var flat = new long[value.Runs.Count * 3];
+        for (var i = 0; i < value.Runs.Count; i++)
+        {
+            (flat[3 * i], flat[(3 * i) + 1], flat[(3 * i) + 2]) = (value.Runs[i].ProposerId, value.Runs[i].FirstCounter, value.Runs[i].LastCounter);
+        }
+
+        return new() { Runs = flat, ReachesEmptyRegister = value.ReachesEmptyRegister };
+    }
 }
 
 [GenerateSerializer, Immutable, Alias("caspaxos.AcceptReply")]

@@ -10,5 +10,5 @@ internal interface IAcceptorGrain : IGrainWithStringKey
     Task<PrepareResponse> Prepare(Ballot ballot);
 
     [Alias("Accept")]
-    Task<AcceptReply> Accept(Ballot ballot, RegisterState value);
+    Task<AcceptReply> Accept(Ballot ballot, RegisterState value, Lineage lineage);
 }

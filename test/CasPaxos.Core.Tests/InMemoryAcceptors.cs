@@ -69,11 +69,11 @@ internal sealed class InMemoryAcceptors(int count)
         }
     }
 
-    public void CompetitorAccepts(Ballot ballot, string value, params int[] replicas)
+    public void CompetitorAccepts(Ballot ballot, string value, Lineage lineage, params int[] replicas)
     {
         foreach (var replica in replicas)
         {
-            States[replica] = new AcceptorState<string>(ballot.Next(), ballot, value);
+            States[replica] = new AcceptorState<string>(ballot.Next(), ballot, value, lineage);
         }
     }
 
@@ -87,7 +87,7 @@ internal sealed class InMemoryAcceptors(int count)
                 States[replica] = promise.NextState ?? States[replica];
                 return proposal.OnPrepareReply(replica, request.Ballot, promise.Reply, Now);
             case AcceptRequest<string> accept:
-                var ack = Acceptor.Accept(States[replica], request.Ballot, accept.Value);
+                var ack = Acceptor.Accept(States[replica], request.Ballot, accept.Value, accept.Lineage);
                 States[replica] = ack.NextState ?? States[replica];
                 return proposal.OnAcceptReply(replica, request.Ballot, ack.Reply, Now);
             default:

@@ -19,24 +19,24 @@ public class ProposalRunnerTests
 
         public int Calls;
 
-        public async Task<PrepareReply<string>> PrepareAsync(string key, int replica, Ballot ballot, CancellationToken cancellationToken)
+        public async Task<PrepareReply<string>> PrepareAsync(string key, PrepareRequest request, CancellationToken cancellationToken)
         {
-            await Behave(replica);
+            await Behave(request.Replica);
             lock (_lock)
             {
-                var decision = Acceptor.Prepare(_states[replica], ballot);
-                _states[replica] = decision.NextState ?? _states[replica];
+                var decision = Acceptor.Prepare(_states[request.Replica], request.Ballot);
+                _states[request.Replica] = decision.NextState ?? _states[request.Replica];
                 return decision.Reply;
             }
         }
 
-        public async Task<AcceptReply> AcceptAsync(string key, int replica, Ballot ballot, string value, CancellationToken cancellationToken)
+        public async Task<AcceptReply> AcceptAsync(string key, AcceptRequest<string> request, CancellationToken cancellationToken)
         {
-            await Behave(replica);
+            await Behave(request.Replica);
             lock (_lock)
             {
-                var decision = Acceptor.Accept(_states[replica], ballot, value);
-                _states[replica] = decision.NextState ?? _states[replica];
+                var decision = Acceptor.Accept(_states[request.Replica], request.Ballot, request.Value, request.Lineage);
+                _states[request.Replica] = decision.NextState ?? _states[request.Replica];
                 return decision.Reply;
             }
         }

@@ -47,8 +47,8 @@ public class ProposalTests
     public void The_proposer_applies_the_change_to_the_value_with_the_highest_accepted_ballot()
     {
         var acceptors = new InMemoryAcceptors(3);
-        acceptors.CompetitorAccepts(new Ballot(1, 5), "older", 0);
-        acceptors.CompetitorAccepts(new Ballot(3, 5), "newer", 1);
+        acceptors.CompetitorAccepts(new Ballot(1, 5), "older", Lineage.Empty, 0);
+        acceptors.CompetitorAccepts(new Ballot(3, 5), "newer", Lineage.Empty, 1);
 
         var outcome = acceptors.Run(NewProposer().Propose<string>("k", current => (current + "+x", "done"), acceptors.Now));
 
@@ -70,7 +70,7 @@ public class ProposalTests
     public void A_throwing_change_is_not_applied_and_nothing_is_accepted()
     {
         var acceptors = new InMemoryAcceptors(3);
-        acceptors.CompetitorAccepts(new Ballot(1, 5), "kept", 0, 1, 2);
+        acceptors.CompetitorAccepts(new Ballot(1, 5), "kept", Lineage.Empty, 0, 1, 2);
 
         var outcome = acceptors.Run(NewProposer().Propose<int>("k", _ => throw new InvalidOperationException("refused"), acceptors.Now));
 
@@ -130,8 +130,11 @@ public class ProposalTests
         Assert.Equal(1, increment.Calls);
     }
 
-    [Fact]
-    public void A_competitor_that_may_have_adopted_an_unconfirmed_accept_makes_the_outcome_unknown()
+    /// <summary>
+    /// Our first accept reaches replica 0 only; before our retry, a competitor commits a value at a higher ballot with
+    /// <paramref name="competitorLineage"/> computed from our accept's ballot.
+    /// </summary>
+    private static (ProposalOutcome<string, int> Outcome, Increment Change) RetryAfterCompetitor(string competitorValue, Func<Ballot, Lineage> competitorLineage)
     {
         var acceptors = new InMemoryAcceptors(3);
         Ballot? firstAccept = null;
@@ -149,14 +152,50 @@ public class ProposalTests
 
             if (r is PrepareRequest && firstAccept is { } ours && r.Ballot > ours && acceptors.States[1].Value is null)
             {
-                // Another proposer read our minority accept on replica 0 and committed on top of it.
-                acceptors.CompetitorAccepts(new Ballot(ours.Counter + 1, 99), "adopted", 0, 1, 2);
+                acceptors.CompetitorAccepts(new Ballot(ours.Counter + 5, 99), competitorValue, competitorLineage(ours), 0, 1, 2);
             }
 
             return Delivery.Deliver;
         };
+        var increment = new Increment();
+        return (acceptors.Run(NewProposer().Propose<int>("k", increment.Apply, acceptors.Now)), increment);
+    }
 
-        var outcome = acceptors.Run(NewProposer().Propose<int>("k", new Increment().Apply, acceptors.Now));
+    [Fact]
+    public void A_competitor_that_built_on_our_unconfirmed_accept_commits_our_change_once()
+    {
+        var (outcome, change) = RetryAfterCompetitor("7", ours => Ancestors.Cut(ours));
+
+        Assert.Equal(ProposalStatus.Committed, outcome.Status);
+        Assert.Equal("7", outcome.Value); // the competitor's value, which holds our increment
+        Assert.Equal(1, outcome.Result); // what our increment produced when it was applied
+        Assert.Equal(1, change.Calls);
+    }
+
+    [Fact]
+    public void A_competitor_whose_lineage_passes_below_our_accept_lacks_our_change_which_is_applied_afresh()
+    {
+        var (outcome, change) = RetryAfterCompetitor("41", _ => Ancestors.Cut(new Ballot(0, 50)));
+
+        Assert.Equal(ProposalStatus.Committed, outcome.Status);
+        Assert.Equal("42", outcome.Value);
+        Assert.Equal(2, change.Calls);
+    }
+
+    [Fact]
+    public void A_competitor_whose_whole_lineage_back_to_the_empty_register_avoids_our_accept_lacks_our_change()
+    {
+        var (outcome, change) = RetryAfterCompetitor("41", ours => Lineage.Empty.Descend(new Ballot(ours.Counter + 2, 98), depth: 8));
+
+        Assert.Equal(ProposalStatus.Committed, outcome.Status);
+        Assert.Equal("42", outcome.Value);
+        Assert.Equal(2, change.Calls);
+    }
+
+    [Fact]
+    public void A_competitor_whose_lineage_is_too_short_to_tell_makes_the_outcome_unknown()
+    {
+        var (outcome, _) = RetryAfterCompetitor("9", ours => Ancestors.Cut(new Ballot(ours.Counter + 2, 98)));
 
         Assert.Equal(ProposalStatus.Unknown, outcome.Status);
         Assert.Equal(ProposalFailure.CompetingProposer, outcome.Failure);
@@ -235,6 +274,7 @@ public class ProposalTests
         Assert.Equal(first.Ballot.Next(), second.Ballot);
         Assert.Empty(acceptors.Sent.OfType<PrepareRequest>());
         Assert.Equal("2", second.Value);
+        Assert.All(acceptors.States.Take(2), state => Assert.Equal(Lineage.Empty.Descend(first.Ballot, depth: 8), state.Lineage)); // the quorum that answered
     }
 
     [Fact]
@@ -243,7 +283,7 @@ public class ProposalTests
         var acceptors = new InMemoryAcceptors(3);
         var proposer = NewProposer();
         var first = acceptors.Run(proposer.Propose<int>("k", new Increment().Apply, acceptors.Now));
-        acceptors.CompetitorAccepts(new Ballot(first.Ballot.Counter + 5, 99), "41", 0, 1, 2);
+        acceptors.CompetitorAccepts(new Ballot(first.Ballot.Counter + 5, 99), "41", Lineage.Empty, 0, 1, 2);
 
         var second = acceptors.Run(proposer.Propose<int>("k", new Increment().Apply, acceptors.Now));
 
@@ -276,7 +316,7 @@ public class ProposalTests
         var proposal = proposer.Propose<int>("k", new Increment().Apply, TimeSpan.Zero);
         var prepares = proposal.Start(TimeSpan.Zero);
         var ballot = prepares[0].Ballot;
-        var promise = PrepareReply<string>.Promise(Ballot.Zero, null);
+        var promise = PrepareReply<string>.Promise(Ballot.Zero, null, Lineage.Empty);
 
         Assert.Empty(proposal.OnPrepareReply(0, ballot, promise, TimeSpan.Zero));
         Assert.Empty(proposal.OnPrepareReply(0, ballot, promise, TimeSpan.Zero));
@@ -305,8 +345,8 @@ public class ProposalTests
         var second = retry[0].Ballot;
         Assert.True(second > first);
 
-        Assert.Empty(proposal.OnPrepareReply(0, first, PrepareReply<string>.Promise(Ballot.Zero, null), TimeSpan.Zero));
-        Assert.Empty(proposal.OnPrepareReply(1, first, PrepareReply<string>.Promise(Ballot.Zero, null), TimeSpan.Zero));
+        Assert.Empty(proposal.OnPrepareReply(0, first, PrepareReply<string>.Promise(Ballot.Zero, null, Lineage.Empty), TimeSpan.Zero));
+        Assert.Empty(proposal.OnPrepareReply(1, first, PrepareReply<string>.Promise(Ballot.Zero, null, Lineage.Empty), TimeSpan.Zero));
         Assert.Null(proposal.Outcome);
     }
 
@@ -321,8 +361,8 @@ public class ProposalTests
 
         var late = proposer.Propose<int>("b", new Increment().Apply, TimeSpan.Zero);
         var ballot = late.Start(TimeSpan.Zero)[0].Ballot;
-        late.OnPrepareReply(0, ballot, PrepareReply<string>.Promise(Ballot.Zero, null), TimeSpan.Zero);
-        late.OnPrepareReply(1, ballot, PrepareReply<string>.Promise(Ballot.Zero, null), TimeSpan.Zero);
+        late.OnPrepareReply(0, ballot, PrepareReply<string>.Promise(Ballot.Zero, null, Lineage.Empty), TimeSpan.Zero);
+        late.OnPrepareReply(1, ballot, PrepareReply<string>.Promise(Ballot.Zero, null, Lineage.Empty), TimeSpan.Zero);
         late.Cancel();
         Assert.Equal(ProposalStatus.Unknown, late.Outcome!.Status);
     }
