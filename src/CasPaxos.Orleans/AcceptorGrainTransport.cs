@@ -26,7 +26,7 @@ internal sealed class AcceptorGrainTransport : IAcceptorTransport<RegisterState>
         {
             return (await _acceptors[request.Replica].Prepare(request.Ballot)).ToReply();
         }
-        catch (AcceptorStorageException error) when (error.NotWritten)
+        catch (Exception error) when (CertainlyNotApplied(error))
         {
             throw new RequestNotAppliedException(error.Message, error);
         }
@@ -39,9 +39,16 @@ internal sealed class AcceptorGrainTransport : IAcceptorTransport<RegisterState>
         {
             return await _acceptors[request.Replica].Accept(request.Ballot, request.Value, request.Lineage);
         }
-        catch (AcceptorStorageException error) when (error.NotWritten)
+        catch (Exception error) when (CertainlyNotApplied(error))
         {
             throw new RequestNotAppliedException(error.Message, error);
         }
     }
+
+    /// <remarks>
+    /// An acceptor wraps every failed write in <see cref="AcceptorStorageException"/>, so an Npgsql error that arrives
+    /// bare comes from reading state during activation: the request never ran, and a refused connection proves it.
+    /// </remarks>
+    private static bool CertainlyNotApplied(Exception error)
+        => error is AcceptorStorageException storage ? storage.NotWritten : StorageErrors.CertainlyNotWritten(error);
 }

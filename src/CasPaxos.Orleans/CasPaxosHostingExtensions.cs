@@ -72,6 +72,10 @@ public static class CasPaxosHostingExtensions
             builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(new SchemaInstaller(sized));
         }
 
+        // An acceptor whose state cannot be read fails its activation with Npgsql's exception; let it travel to the
+        // proposer, which tells a refused connection (nothing written) from other errors.
+        builder.Services.Configure<ExceptionSerializationOptions>(options => options.SupportedNamespacePrefixes.Add("Npgsql"));
+
         return builder;
     }
 
