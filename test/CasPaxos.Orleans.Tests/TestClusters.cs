@@ -35,10 +35,18 @@ internal static class TestClusters
         });
         builder.ConfigureClient(client => client.AddCasPaxos(configure));
         var cluster = builder.Build();
-        await cluster.DeployAsync();
-        // Placement only sees silos whose grain manifests have arrived: wait for every silo to know every other.
-        await cluster.WaitForClusterManifestToStabilizeAsync();
-        return cluster;
+        try
+        {
+            await cluster.DeployAsync();
+            // Placement only sees silos whose grain manifests have arrived: wait for every silo to know every other.
+            await cluster.WaitForClusterManifestToStabilizeAsync();
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
     }
 
     public static string NewServiceId() => "test-" + Guid.NewGuid().ToString("N")[..12];
