@@ -19,6 +19,7 @@ public static class Acceptor
     }
 
     /// <remarks>
+    /// A repeated accept of the ballot already accepted is acknowledged without a write: messages may be duplicated.
     /// The stored promise becomes <c>ballot.Next()</c>: the proposer that just wrote may send its next change
     /// straight to accept with that ballot, and every other proposer must prepare above it. Without the stored
     /// promise, skipping prepare could overwrite a value another proposer committed in between.
@@ -29,9 +30,16 @@ public static class Acceptor
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(lineage);
-        if (ballot < state.Promise || ballot <= state.Accepted)
+        if (ballot == state.Accepted && !ballot.IsZero)
         {
-            return new(AcceptReply.Reject(Highest(state)), null);
+            return new(AcceptReply.Ok, null); // a copy of an accept already stored: acknowledging it again is the truth
+        }
+
+        if (ballot < state.Promise || ballot < state.Accepted)
+        {
+            // Accepted ballots only grow, and so do promises: below the accepted ballot, this one may have been stored
+            // before; above it, the promise refuses it now and forever.
+            return new(AcceptReply.Reject(Highest(state), neverAccepted: state.Accepted < ballot), null);
         }
 
         return new(AcceptReply.Ok, new AcceptorState<TValue>(ballot.Next(), ballot, value, lineage));

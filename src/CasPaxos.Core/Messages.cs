@@ -23,10 +23,15 @@ public sealed record PrepareReply<TValue>(bool Promised, Ballot Accepted, TValue
     public static PrepareReply<TValue> Reject(Ballot rejectedBy) => new(false, Ballot.Zero, null, Lineage.Empty, rejectedBy);
 }
 
-/// <summary>An acceptor's answer to an accept: ok, or a rejection naming the ballot that beat the request.</summary>
-public sealed record AcceptReply(bool Accepted, Ballot RejectedBy)
+/// <summary>
+/// An acceptor's answer to an accept: ok, or a rejection naming the ballot that beat the request.
+/// <see cref="NeverAccepted"/> on a rejection says the acceptor has not stored the request's ballot and never will;
+/// without it (a delayed or duplicated copy of an accept it took earlier and has since moved past) the ballot may be
+/// stored, so the rejection proves nothing about where the value lives.
+/// </summary>
+public sealed record AcceptReply(bool Accepted, Ballot RejectedBy, bool NeverAccepted)
 {
-    public static AcceptReply Ok { get; } = new(true, Ballot.Zero);
+    public static AcceptReply Ok { get; } = new(true, Ballot.Zero, false);
 
-    public static AcceptReply Reject(Ballot rejectedBy) => new(false, rejectedBy);
+    public static AcceptReply Reject(Ballot rejectedBy, bool neverAccepted) => new(false, rejectedBy, neverAccepted);
 }

@@ -34,7 +34,7 @@ public sealed class Proposal<TValue, TResult>
     private int _granted;
     private int _rejected;
     private int _failed;
-    private int _failedMaybeActed;
+    private int _maybeStored;
     private Ballot _highestAccepted;
     private TValue? _highestValue;
     private Lineage _highestLineage = Lineage.Empty;
@@ -143,6 +143,11 @@ public sealed class Proposal<TValue, TResult>
         }
 
         NoteRejection(reply.RejectedBy);
+        if (!reply.NeverAccepted)
+        {
+            _maybeStored++;
+        }
+
         return AcceptLostIfHopeless(now);
     }
 
@@ -162,7 +167,7 @@ public sealed class Proposal<TValue, TResult>
         _failed++;
         if (mayHaveActed)
         {
-            _failedMaybeActed++;
+            _maybeStored++;
         }
 
         _lastCallError = $"replica {replica}: {error}";
@@ -294,7 +299,7 @@ public sealed class Proposal<TValue, TResult>
         _phase = phase;
         _ballot = ballot;
         _rounds++;
-        _granted = _rejected = _failed = _failedMaybeActed = 0;
+        _granted = _rejected = _failed = _maybeStored = 0;
         Array.Clear(_answered);
     }
 
@@ -319,7 +324,7 @@ public sealed class Proposal<TValue, TResult>
             return NoRequests;
         }
 
-        if (_granted > 0 || _failedMaybeActed > 0)
+        if (_granted > 0 || _maybeStored > 0)
         {
             MarkPossiblyStored(_ballot);
         }
@@ -357,7 +362,7 @@ public sealed class Proposal<TValue, TResult>
 
     private void GiveUp(ProposalFailure reason, string why)
     {
-        if (_phase == Phase.Accepting && (_granted > 0 || Unanswered > 0 || _failedMaybeActed > 0))
+        if (_phase == Phase.Accepting && (_granted > 0 || Unanswered > 0 || _maybeStored > 0))
         {
             MarkPossiblyStored(_ballot);
         }

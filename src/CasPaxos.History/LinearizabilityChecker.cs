@@ -25,7 +25,10 @@ public sealed record CheckResult(bool Linearizable, bool Inconclusive, IReadOnly
 /// <remarks>
 /// Keys are independent registers, so each is checked on its own (linearizability is compositional). The search is
 /// Wing and Gong's, with Lowe's memoization of (operations linearized, register state) pairs already explored, as in
-/// Porcupine.
+/// Porcupine. Operations of unknown outcome make that search explode (each may or may not have happened, anywhere
+/// after its call), so three sound prunings keep it small: versions only grow, so no step may pass the version a
+/// pending completed operation must see; an uncertain operation that would change nothing is never placed; and of
+/// uncertain operations with the same kind and input, the one called first is placed first.
 /// </remarks>
 public static class LinearizabilityChecker
 {
@@ -37,8 +40,9 @@ public static class LinearizabilityChecker
         ArgumentNullException.ThrowIfNull(history);
         var started = Stopwatch.GetTimestamp();
         var all = history.ToList();
+        // A failed operation had no effect, and a read of unknown outcome could not have had one.
         var verdicts = all
-            .Where(op => op.Status != OperationStatus.Fail)
+            .Where(op => op.Status != OperationStatus.Fail && !(op.Status == OperationStatus.Unknown && op.Op == OperationKind.Read))
             .GroupBy(op => op.Key, StringComparer.Ordinal)
             .OrderBy(group => group.Key, StringComparer.Ordinal)
             .Select(group => CheckKey(group.Key, group.ToList(), budgetPerKey))
@@ -89,9 +93,14 @@ public static class LinearizabilityChecker
         private readonly long _budget;
         private readonly Entry _head = new(-1, IsCall: false, long.MinValue);
         private readonly HashSet<Memo> _explored = [];
+        private readonly SortedDictionary<long, int> _pendingVersions = [];
+        private readonly int[] _group;
+        private readonly int[][] _groupMembers;
+        private readonly int[] _groupNext;
         private int _deepest = -1;
         private Entry? _stuckAt;
         private ModelState _stuckState;
+        private int _stuckBlocker = -1;
 
         public Search(RegisterModel model, PreparedOperation[] operations, List<HistoryOperation> history, long budget)
         {
@@ -107,6 +116,35 @@ public static class LinearizabilityChecker
                 call.Match = ret;
                 events.Add(call);
                 events.Add(ret);
+            }
+
+            foreach (var operation in operations.Where(o => !o.Unknown))
+            {
+                AddPending(operation);
+            }
+
+            // Uncertain operations with equal effects form groups placed in call order.
+            var groups = new Dictionary<(OperationKind, int, long, long), List<int>>();
+            _group = new int[operations.Length];
+            foreach (var i in Enumerable.Range(0, operations.Length).Where(i => operations[i].Unknown).OrderBy(i => history[i].Call))
+            {
+                var signature = (operations[i].Kind, operations[i].InputValue, operations[i].ExpectedVersion, operations[i].Delta);
+                if (!groups.TryGetValue(signature, out var members))
+                {
+                    groups[signature] = members = [];
+                }
+
+                members.Add(i);
+            }
+
+            _groupMembers = [.. groups.Values.Select(members => members.ToArray())];
+            _groupNext = new int[_groupMembers.Length];
+            for (var g = 0; g < _groupMembers.Length; g++)
+            {
+                foreach (var member in _groupMembers[g])
+                {
+                    _group[member] = g;
+                }
             }
 
             // At equal times calls come first: operations that touch at an instant count as concurrent.
@@ -140,24 +178,28 @@ public static class LinearizabilityChecker
                 if (entry.IsCall)
                 {
                     var operation = _operations[entry.Operation];
-                    if (_model.Step(state, operation, out var next))
+                    if (Eligible(operation) && _model.Step(state, operation, out var next) && Useful(operation, state, next))
                     {
+                        Take(operation);
                         linearized.Set(entry.Operation);
-                        if (_explored.Add(new Memo(linearized.Copy(), next)))
+                        if (!PassesPendingVersion(next) || !_explored.Add(new Memo(linearized.Copy(), next)))
                         {
-                            if (++Explored > _budget)
-                            {
-                                return Outcome.Inconclusive;
-                            }
-
-                            stack.Push((entry, state));
-                            state = next;
-                            Lift(entry);
-                            entry = _head.Next;
+                            linearized.Clear(entry.Operation);
+                            Untake(operation);
+                            entry = entry.Next;
                             continue;
                         }
 
-                        linearized.Clear(entry.Operation);
+                        if (++Explored > _budget)
+                        {
+                            return Outcome.Inconclusive;
+                        }
+
+                        stack.Push((entry, state));
+                        state = next;
+                        Lift(entry);
+                        entry = _head.Next;
+                        continue;
                     }
 
                     entry = entry.Next;
@@ -175,6 +217,7 @@ public static class LinearizabilityChecker
                     _deepest = stack.Count;
                     _stuckAt = entry;
                     _stuckState = state;
+                    _stuckBlocker = OldestPending(linearized, entry.Operation);
                 }
 
                 if (stack.Count == 0)
@@ -185,11 +228,77 @@ public static class LinearizabilityChecker
                 var (call, before) = stack.Pop();
                 state = before;
                 linearized.Clear(call.Operation);
+                Untake(_operations[call.Operation]);
                 Unlift(call);
                 entry = call.Next;
             }
 
             return Outcome.Linearizable;
+        }
+
+        private int OldestPending(Bits linearized, int except)
+        {
+            if (_pendingVersions.Count == 0)
+            {
+                return -1;
+            }
+
+            var oldest = _pendingVersions.First().Key;
+            return Array.FindIndex(_operations, o => o.Index != except && !o.Unknown && !linearized.Contains(o.Index) && VersionBefore(o) == oldest);
+        }
+
+        /// <summary>The version a completed operation must find when it takes effect.</summary>
+        private static long VersionBefore(PreparedOperation operation)
+            => operation.Kind == OperationKind.Read || !operation.OutputApplied ? operation.OutputVersion : operation.OutputVersion - 1;
+
+        private bool Eligible(PreparedOperation operation)
+        {
+            if (!operation.Unknown)
+            {
+                return true;
+            }
+
+            var group = _group[operation.Index];
+            return _groupMembers[group][_groupNext[group]] == operation.Index;
+        }
+
+        /// <summary>An uncertain operation that changes nothing might as well never have happened.</summary>
+        private static bool Useful(PreparedOperation operation, ModelState before, ModelState after) => !operation.Unknown || before != after;
+
+        private bool PassesPendingVersion(ModelState next) => _pendingVersions.Count == 0 || next.Version <= _pendingVersions.First().Key;
+
+        private void Take(PreparedOperation operation)
+        {
+            if (operation.Unknown)
+            {
+                _groupNext[_group[operation.Index]]++;
+            }
+            else
+            {
+                var version = VersionBefore(operation);
+                if (--_pendingVersions[version] == 0)
+                {
+                    _pendingVersions.Remove(version);
+                }
+            }
+        }
+
+        private void Untake(PreparedOperation operation)
+        {
+            if (operation.Unknown)
+            {
+                _groupNext[_group[operation.Index]]--;
+            }
+            else
+            {
+                AddPending(operation);
+            }
+        }
+
+        private void AddPending(PreparedOperation operation)
+        {
+            var version = VersionBefore(operation);
+            _pendingVersions[version] = _pendingVersions.GetValueOrDefault(version) + 1;
         }
 
         public string Explain(Outcome outcome)
@@ -205,11 +314,14 @@ public static class LinearizabilityChecker
             }
 
             var stuck = _history[_stuckAt.Operation];
+            var blocker = _stuckBlocker >= 0 && _stuckBlocker != _stuckAt.Operation
+                ? $" (it would move the register past v{VersionBefore(_operations[_stuckBlocker])}, which {_history[_stuckBlocker]} must still see)"
+                : "";
             var concurrent = _history
                 .Where(op => op.Call <= (stuck.Return ?? long.MaxValue) && (op.Return ?? long.MaxValue) >= stuck.Call && !ReferenceEquals(op, stuck))
                 .Take(8)
                 .Select(op => $"{Environment.NewLine}      {op}");
-            return $"{_deepest} of {_operations.Count(o => !o.Unknown)} completed operations linearize, then {stuck} cannot: " +
+            return $"{_deepest} of {_operations.Count(o => !o.Unknown)} completed operations linearize, then {stuck} cannot{blocker}: " +
                 $"the register would be v{_stuckState.Version} {HistoryOperation.Show(_model.ValueOf(_stuckState.Value))}. " +
                 $"Operations overlapping it:{string.Concat(concurrent)}";
         }
@@ -273,6 +385,8 @@ public static class LinearizabilityChecker
         public void Set(int index) => _words[index >> 6] |= 1UL << (index & 63);
 
         public void Clear(int index) => _words[index >> 6] &= ~(1UL << (index & 63));
+
+        public bool Contains(int index) => (_words[index >> 6] & (1UL << (index & 63))) != 0;
 
         public Bits Copy() => new((ulong[])_words.Clone());
 

@@ -59,7 +59,7 @@ internal sealed partial class AcceptorGrain : Grain, IAcceptorGrain
         var decision = Acceptor.Accept(_storage.State.ToState(), ballot, value, lineage);
         if (decision.NextState is { } next && !await TryStoreAsync(next, "accept"))
         {
-            return AcceptReply.Reject(_storage.State.Promise);
+            return AcceptReply.Reject(_storage.State.Promise, neverAccepted: false); // the other activation may have stored it
         }
 
         return decision.Reply;

@@ -84,12 +84,16 @@ internal readonly struct AcceptReplySurrogate
 
     [Id(1)]
     public Ballot RejectedBy { get; init; }
+
+    [Id(2)]
+    public bool NeverAccepted { get; init; }
 }
 
 [RegisterConverter]
 internal sealed class AcceptReplyConverter : IConverter<AcceptReply, AcceptReplySurrogate>
 {
-    public AcceptReply ConvertFromSurrogate(in AcceptReplySurrogate surrogate) => new(surrogate.Accepted, surrogate.RejectedBy);
+    public AcceptReply ConvertFromSurrogate(in AcceptReplySurrogate surrogate) => new(surrogate.Accepted, surrogate.RejectedBy, surrogate.NeverAccepted);
 
-    public AcceptReplySurrogate ConvertToSurrogate(in AcceptReply value) => new() { Accepted = value.Accepted, RejectedBy = value.RejectedBy };
+    public AcceptReplySurrogate ConvertToSurrogate(in AcceptReply value)
+        => new() { Accepted = value.Accepted, RejectedBy = value.RejectedBy, NeverAccepted = value.NeverAccepted };
 }

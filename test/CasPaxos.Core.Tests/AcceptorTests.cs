@@ -90,12 +90,28 @@ public class AcceptorTests
     }
 
     [Fact]
-    public void A_repeated_accept_of_the_same_ballot_is_rejected()
+    public void A_repeated_accept_of_the_accepted_ballot_is_acknowledged_without_a_write()
     {
         var accepted = Acceptor.Accept(new AcceptorState<string>(B2, Ballot.Zero, null, Lineage.Empty), B2, "v", Lineage.Empty).NextState!;
-        var again = Acceptor.Accept(accepted with { Promise = B2 }, B2, "w", Lineage.Empty);
-        Assert.False(again.Reply.Accepted);
+        var again = Acceptor.Accept(accepted, B2, "v", Lineage.Empty);
+        Assert.True(again.Reply.Accepted);
         Assert.Null(again.NextState);
+    }
+
+    [Fact]
+    public void A_rejection_says_whether_the_ballot_can_ever_have_been_stored()
+    {
+        // Promised above the request and accepted below it: this ballot was never stored here and never will be.
+        var promised = new AcceptorState<string>(B5, B1, "old", Lineage.Empty);
+        var refused = Acceptor.Accept(promised, B2, "v", Lineage.Empty);
+        Assert.False(refused.Reply.Accepted);
+        Assert.True(refused.Reply.NeverAccepted);
+
+        // Accepted above the request: a delayed copy of an accept it may well have stored before moving on.
+        var movedOn = new AcceptorState<string>(B5.Next(), B5, "new", Lineage.Empty);
+        var late = Acceptor.Accept(movedOn, B2, "v", Lineage.Empty);
+        Assert.False(late.Reply.Accepted);
+        Assert.False(late.Reply.NeverAccepted);
     }
 
     [Fact]

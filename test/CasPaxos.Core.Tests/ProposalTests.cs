@@ -227,6 +227,25 @@ public class ProposalTests
     }
 
     [Fact]
+    public void Rejections_that_cannot_rule_out_an_earlier_copy_being_stored_keep_the_outcome_open()
+    {
+        var proposer = NewProposer();
+        var proposal = proposer.Propose<int>("k", new Increment().Apply, TimeSpan.Zero);
+        var ballot = proposal.Start(TimeSpan.Zero)[0].Ballot;
+        proposal.OnPrepareReply(0, ballot, PrepareReply<string>.Promise(Ballot.Zero, null, Lineage.Empty), TimeSpan.Zero);
+        proposal.OnPrepareReply(1, ballot, PrepareReply<string>.Promise(Ballot.Zero, null, Lineage.Empty), TimeSpan.Zero);
+        var winner = new Ballot(ballot.Counter + 1, 99);
+        foreach (var replica in new[] { 0, 1, 2 })
+        {
+            // e.g. the reply to a duplicated accept, processed after the first copy was stored and overtaken
+            proposal.OnAcceptReply(replica, ballot, AcceptReply.Reject(winner, neverAccepted: replica != 1), TimeSpan.Zero);
+        }
+
+        proposal.Cancel();
+        Assert.Equal(ProposalStatus.Unknown, proposal.Outcome!.Status);
+    }
+
+    [Fact]
     public void Losing_every_round_to_other_proposers_until_the_deadline_is_definitely_not_applied()
     {
         var acceptors = new InMemoryAcceptors(3);
