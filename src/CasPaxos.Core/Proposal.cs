@@ -78,6 +78,9 @@ public sealed class Proposal<TValue, TResult>
     /// <summary>The ballot of the round in progress.</summary>
     public Ballot CurrentBallot => _ballot;
 
+    /// <summary>Whether an accept carrying this change was ever sent: until then, abandoning it cannot apply it.</summary>
+    public bool AcceptSent => _sentAccepts.Count > 0;
+
     /// <summary>When the driver must next call <see cref="OnTimer"/>: the end of a backoff, or the deadline.</summary>
     public TimeSpan WakeAt => _phase == Phase.BackingOff && _backoffUntil < _deadline ? _backoffUntil : _deadline;
 

@@ -9,7 +9,7 @@ namespace CasPaxos.Orleans.Tests;
 internal static class TestClusters
 {
     public static async Task<InProcessTestCluster> StartAsync(string connectionString, short silos, int replicas,
-        string? serviceId = null, Action<CasPaxosOptions>? configure = null)
+        string? serviceId = null, Action<CasPaxosOptions>? configure = null, Action<ISiloBuilder>? configureSilo = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ServiceId = serviceId ?? NewServiceId();
@@ -32,6 +32,7 @@ internal static class TestClusters
                 options.NumVotesForDeathDeclaration = 1;
                 options.TableRefreshTimeout = TimeSpan.FromSeconds(2);
             });
+            configureSilo?.Invoke(silo);
         });
         builder.ConfigureClient(client => client.AddCasPaxos(configure));
         var cluster = builder.Build();

@@ -286,16 +286,17 @@ internal sealed class Simulation
     {
         node.Up = false;
         node.Incarnation++;
-        // Callers of the dead proposer cannot know what became of their changes.
+        // The callers of a dead proposer lose their answers. A change whose accept was never sent certainly did not
+        // apply (the simulator knows what a real client could not); any other may yet take effect.
         foreach (var flight in node.Proposals.Values.OrderBy(f => f.Id))
         {
             var op = flight.Operation;
-            Complete(op.Client, op.Key, op.Kind, op.Input, op.Call, null, OperationStatus.Unknown);
+            Complete(op.Client, op.Key, op.Kind, op.Input, op.Call, null, flight.Proposal.AcceptSent ? OperationStatus.Unknown : OperationStatus.Fail);
         }
 
         foreach (var op in node.Waiting)
         {
-            Complete(op.Client, op.Key, op.Kind, op.Input, op.Call, null, OperationStatus.Unknown);
+            Complete(op.Client, op.Key, op.Kind, op.Input, op.Call, null, OperationStatus.Fail);
         }
 
         node.Proposals.Clear();

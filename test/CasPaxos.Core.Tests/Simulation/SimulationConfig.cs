@@ -76,8 +76,8 @@ public sealed record SimulationConfig
             DropRate = faulty ? random.NextDouble() * 0.2 : 0,
             DuplicateRate = faulty ? random.NextDouble() * 0.1 : 0,
             AcceptorCrashRate = faulty ? random.NextDouble() * 0.05 : 0,
-            ProposerCrashRate = faulty ? random.NextDouble() * 0.02 : 0,
-            LinkCutRate = faulty ? random.NextDouble() * 0.05 : 0,
+            ProposerCrashRate = faulty ? random.NextDouble() * 0.005 : 0,
+            LinkCutRate = faulty ? random.NextDouble() * 0.03 : 0,
             OneChangePerKeyPerProposer = random.Next(2) == 0,
             Bug = bug,
         };
