@@ -1,7 +1,8 @@
 -- CasPaxos.Orleans schema for PostgreSQL 12 or later.
 --
 -- Holds the acceptors' grain state for Orleans' ADO.NET grain storage provider
--- (Microsoft.Orleans.Persistence.AdoNet), and the queries that provider reads from OrleansQuery.
+-- (Microsoft.Orleans.Persistence.AdoNet), cluster membership for Orleans' ADO.NET clustering provider
+-- (Microsoft.Orleans.Clustering.AdoNet), and the queries both providers read from OrleansQuery.
 -- Idempotent: safe to apply again, and from several silos at once.
 --
 --   psql -v ON_ERROR_STOP=1 -f db/caspaxos.sql "host=... dbname=... user=..."
@@ -106,6 +107,114 @@ WITH deleted AS (
     RETURNING version
 )
 SELECT (SELECT CASE WHEN version = 2147483647 THEN 1 ELSE version + 1 END FROM deleted) AS "NewGrainStateVersion"
+$query$)
+ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
+
+-- Cluster membership. Each cluster (Orleans ClusterId, bound as @DeploymentId) has one version row; every change
+-- to its members must name the version it read and moves it on by one, in the same statement.
+CREATE TABLE IF NOT EXISTS caspaxos_membership_version
+(
+    deployment_id varchar(150) NOT NULL PRIMARY KEY,
+    version       integer      NOT NULL DEFAULT 0,
+    modified_on   timestamptz  NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS caspaxos_membership
+(
+    deployment_id   varchar(150) NOT NULL REFERENCES caspaxos_membership_version (deployment_id),
+    address         text         NOT NULL,
+    port            integer      NOT NULL,
+    generation      integer      NOT NULL,
+    silo_name       text         NOT NULL,
+    host_name       text         NOT NULL,
+    status          integer      NOT NULL,
+    proxy_port      integer      NOT NULL,
+    suspect_times   text,
+    start_time      timestamptz  NOT NULL,
+    i_am_alive_time timestamptz  NOT NULL,
+    CONSTRAINT caspaxos_membership_pk PRIMARY KEY (deployment_id, address, port, generation)
+);
+
+-- Status 3 is Active. Rows come back with the cluster's version joined on, and a cluster without members still
+-- gives one row (members NULL) that carries the version.
+INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
+('GatewaysQueryKey', $query$
+SELECT address AS "Address", proxy_port AS "ProxyPort", generation AS "Generation"
+FROM caspaxos_membership
+WHERE deployment_id = @DeploymentId AND status = @Status AND proxy_port > 0
+$query$),
+('MembershipReadRowKey', $query$
+SELECT v.version AS "Version", m.address AS "Address", m.port AS "Port", m.generation AS "Generation",
+       m.silo_name AS "SiloName", m.host_name AS "HostName", m.status AS "Status", m.proxy_port AS "ProxyPort",
+       m.suspect_times AS "SuspectTimes", m.start_time AS "StartTime", m.i_am_alive_time AS "IAmAliveTime"
+FROM caspaxos_membership_version v
+LEFT JOIN caspaxos_membership m
+       ON m.deployment_id = v.deployment_id AND m.address = @Address AND m.port = @Port AND m.generation = @Generation
+WHERE v.deployment_id = @DeploymentId
+$query$),
+('MembershipReadAllKey', $query$
+SELECT v.version AS "Version", m.address AS "Address", m.port AS "Port", m.generation AS "Generation",
+       m.silo_name AS "SiloName", m.host_name AS "HostName", m.status AS "Status", m.proxy_port AS "ProxyPort",
+       m.suspect_times AS "SuspectTimes", m.start_time AS "StartTime", m.i_am_alive_time AS "IAmAliveTime"
+FROM caspaxos_membership_version v
+LEFT JOIN caspaxos_membership m ON m.deployment_id = v.deployment_id
+WHERE v.deployment_id = @DeploymentId
+$query$),
+('InsertMembershipVersionKey', $query$
+WITH created AS (
+    INSERT INTO caspaxos_membership_version (deployment_id) VALUES (@DeploymentId)
+    ON CONFLICT (deployment_id) DO NOTHING
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM created)::integer AS "Created"
+$query$),
+('UpdateIAmAlivetimeKey', $query$
+UPDATE caspaxos_membership
+SET i_am_alive_time = @IAmAliveTime
+WHERE deployment_id = @DeploymentId AND address = @Address AND port = @Port AND generation = @Generation
+$query$),
+('InsertMembershipKey', $query$
+WITH bumped AS (
+    UPDATE caspaxos_membership_version
+    SET version = version + 1, modified_on = now()
+    WHERE deployment_id = @DeploymentId AND version = @Version
+      AND NOT EXISTS (SELECT 1 FROM caspaxos_membership
+                      WHERE deployment_id = @DeploymentId AND address = @Address AND port = @Port AND generation = @Generation)
+    RETURNING deployment_id
+), inserted AS (
+    INSERT INTO caspaxos_membership (deployment_id, address, port, generation, silo_name, host_name, status, proxy_port,
+                                     start_time, i_am_alive_time)
+    SELECT deployment_id, @Address, @Port, @Generation, @SiloName, @HostName, @Status, @ProxyPort, @StartTime, @IAmAliveTime
+    FROM bumped
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM inserted)::integer AS "Inserted"
+$query$),
+('UpdateMembershipKey', $query$
+WITH bumped AS (
+    UPDATE caspaxos_membership_version
+    SET version = version + 1, modified_on = now()
+    WHERE deployment_id = @DeploymentId AND version = @Version
+      AND EXISTS (SELECT 1 FROM caspaxos_membership
+                  WHERE deployment_id = @DeploymentId AND address = @Address AND port = @Port AND generation = @Generation)
+    RETURNING deployment_id
+), updated AS (
+    UPDATE caspaxos_membership m
+    SET status = @Status, suspect_times = @SuspectTimes, i_am_alive_time = @IAmAliveTime
+    FROM bumped
+    WHERE m.deployment_id = bumped.deployment_id AND m.address = @Address AND m.port = @Port AND m.generation = @Generation
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM updated)::integer AS "Updated"
+$query$),
+('DeleteMembershipTableEntriesKey', $query$
+DELETE FROM caspaxos_membership WHERE deployment_id = @DeploymentId;
+DELETE FROM caspaxos_membership_version WHERE deployment_id = @DeploymentId;
+$query$),
+-- Old entries of silos that are no longer Active (dead, or never finished joining).
+('CleanupDefunctSiloEntriesKey', $query$
+DELETE FROM caspaxos_membership
+WHERE deployment_id = @DeploymentId AND i_am_alive_time < @IAmAliveTime AND status <> 3
 $query$)
 ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
 

@@ -399,6 +399,7 @@ public sealed class Proposal<TValue, TResult>
             Ballot = _ballot,
             Detail = $"committed at {_ballot}",
             Rounds = _rounds,
+            Retries = _lostRounds,
             Rejections = _rejections,
             OneRoundTrip = _cached is { } cached && _ballot == cached.Ballot.Next(),
         };
@@ -414,6 +415,7 @@ public sealed class Proposal<TValue, TResult>
             ChangeError = changeError,
             Detail = detail,
             Rounds = _rounds,
+            Retries = _lostRounds,
             Rejections = _rejections,
         };
         _phase = Phase.Done;

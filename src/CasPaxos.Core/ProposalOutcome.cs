@@ -59,6 +59,9 @@ public sealed record ProposalOutcome<TValue, TResult>
     /// <summary>Prepare and accept rounds started, the skipped prepare of a one-round-trip change not counted.</summary>
     public int Rounds { get; init; }
 
+    /// <summary>Rounds lost (to rejections or missing replies) and started again after a backoff.</summary>
+    public int Retries { get; init; }
+
     /// <summary>Rejections received from acceptors that had promised a higher ballot.</summary>
     public int Rejections { get; init; }
 

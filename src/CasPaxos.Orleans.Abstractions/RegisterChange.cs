@@ -119,6 +119,37 @@ public sealed record DeleteChange : RegisterChange
     }
 }
 
+/// <summary>Write only if the register holds no value (never written, or deleted): create-only.</summary>
+[GenerateSerializer, Immutable, Alias("caspaxos.SetIfAbsent")]
+public sealed record SetIfAbsentChange([property: Id(0)] byte[] Value) : RegisterChange
+{
+    public override RegisterUpdate Decide(RegisterState current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        return current.Exists ? RegisterUpdate.Unchanged : RegisterUpdate.Set(Value);
+    }
+
+    public override void Validate(RegisterLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(Value);
+        limits.ValidateValue(Value);
+    }
+}
+
+/// <summary>Delete only if the register is at <see cref="ExpectedVersion"/> and holds a value.</summary>
+[GenerateSerializer, Immutable, Alias("caspaxos.CompareAndDelete")]
+public sealed record CompareAndDeleteChange([property: Id(0)] long ExpectedVersion) : RegisterChange
+{
+    public override RegisterUpdate Decide(RegisterState current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        return current.Version == ExpectedVersion && current.Exists ? RegisterUpdate.Delete : RegisterUpdate.Unchanged;
+    }
+
+    public override void Validate(RegisterLimits limits) => ArgumentOutOfRangeException.ThrowIfNegative(ExpectedVersion);
+}
+
 /// <summary>The register after a change, and whether the change applied (false for reads and compare-and-set misses).</summary>
 [GenerateSerializer, Immutable, Alias("caspaxos.ChangeResult")]
 public sealed record ChangeResult([property: Id(0)] RegisterState State, [property: Id(1)] bool Applied);

@@ -38,6 +38,20 @@ public static class RegisterGrainExtensions
         return (await register.ChangeAsync(new IncrementChange(delta), cancellationToken).ConfigureAwait(false)).State.CounterValue;
     }
 
+    /// <summary>Writes only if the register holds no value. A miss returns Applied = false and the current register.</summary>
+    public static Task<ChangeResult> SetIfAbsentAsync(this IRegisterGrain register, byte[] value, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(register);
+        return register.ChangeAsync(new SetIfAbsentChange(value), cancellationToken);
+    }
+
+    /// <summary>Deletes only if the register is at <paramref name="expectedVersion"/> and holds a value.</summary>
+    public static Task<ChangeResult> CompareAndDeleteAsync(this IRegisterGrain register, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(register);
+        return register.ChangeAsync(new CompareAndDeleteChange(expectedVersion), cancellationToken);
+    }
+
     /// <summary>Removes the value (a tombstone with a new version). Applied = false if there was no value.</summary>
     public static Task<ChangeResult> DeleteAsync(this IRegisterGrain register, CancellationToken cancellationToken = default)
     {

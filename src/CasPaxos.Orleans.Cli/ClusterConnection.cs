@@ -6,8 +6,11 @@ using Orleans.Configuration;
 
 namespace CasPaxos.Orleans.Cli;
 
-/// <summary>How caspaxos reaches a cluster: a list of gateways and the cluster's ids.</summary>
-internal sealed record ClusterConnection(IReadOnlyList<IPEndPoint> Gateways, string ClusterId, string ServiceId)
+/// <summary>
+/// How caspaxos reaches a cluster: through PostgreSQL membership (the silos' own table lists the gateways), or through
+/// a fixed list of gateways.
+/// </summary>
+internal sealed record ClusterConnection(string? PostgresConnectionString, IReadOnlyList<IPEndPoint> Gateways, string ClusterId, string ServiceId)
 {
     public static bool TryParseGateway(string text, out IPEndPoint? endpoint)
     {
@@ -21,31 +24,55 @@ internal sealed record ClusterConnection(IReadOnlyList<IPEndPoint> Gateways, str
         var colon = text.LastIndexOf(':');
         if (colon > 0 && int.TryParse(text[(colon + 1)..], out var port) && port is > 0 and < 65536)
         {
-            var addresses = Dns.GetHostAddresses(text[..colon]);
-            if (addresses.Length > 0)
+            try
             {
-                endpoint = new IPEndPoint(addresses[0], port);
-                return true;
+                var addresses = Dns.GetHostAddresses(text[..colon]);
+                if (addresses.Length > 0)
+                {
+                    endpoint = new IPEndPoint(addresses[0], port);
+                    return true;
+                }
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
             }
         }
 
         return false;
     }
 
-    /// <summary>Connects an Orleans client; throws <see cref="ConnectionFailedException"/> when no gateway answers.</summary>
+    private string Route => PostgresConnectionString is null
+        ? $"through {string.Join(", ", Gateways)}"
+        : "through PostgreSQL membership";
+
+    /// <summary>Connects an Orleans client; throws <see cref="ConnectionFailedException"/> when the cluster cannot be reached.</summary>
     public async Task<IHost> ConnectAsync(CancellationToken cancellationToken)
     {
         var host = Host.CreateDefaultBuilder()
             .ConfigureLogging(logging => logging.ClearProviders())
-            .UseOrleansClient(client => client
-                .UseStaticClustering([.. Gateways])
-                .Configure<ClusterOptions>(options =>
+            .UseOrleansClient(client =>
+            {
+                if (PostgresConnectionString is { } connectionString)
+                {
+                    client.UseAdoNetClustering(options =>
+                    {
+                        options.Invariant = "Npgsql";
+                        options.ConnectionString = connectionString;
+                    });
+                }
+                else
+                {
+                    client.UseStaticClustering([.. Gateways]);
+                }
+
+                client.Configure<ClusterOptions>(options =>
                 {
                     options.ClusterId = ClusterId;
                     options.ServiceId = ServiceId;
-                })
-                .Configure<GatewayOptions>(options => options.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10))
-                .AddCasPaxos())
+                });
+                client.AddCasPaxos();
+            })
             .Build();
         try
         {
@@ -55,8 +82,7 @@ internal sealed record ClusterConnection(IReadOnlyList<IPEndPoint> Gateways, str
         catch (Exception error) when (error is not OperationCanceledException)
         {
             host.Dispose();
-            throw new ConnectionFailedException(
-                $"Could not connect to cluster \"{ClusterId}\" (service \"{ServiceId}\") through {string.Join(", ", Gateways)}: {error.Message}", error);
+            throw new ConnectionFailedException($"Could not connect to cluster \"{ClusterId}\" (service \"{ServiceId}\") {Route}: {error.Message}", error);
         }
     }
 }

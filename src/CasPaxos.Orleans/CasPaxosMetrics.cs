@@ -12,19 +12,27 @@ public sealed class CasPaxosMetrics
     private readonly Counter<long> _changes;
     private readonly Counter<long> _rounds;
     private readonly Counter<long> _rejections;
+    private readonly Counter<long> _retries;
     private readonly Histogram<double> _acceptorWriteDuration;
     private readonly Counter<long> _acceptorWriteConflicts;
     private readonly Counter<long> _colocatedPlacements;
+
+    /// <summary>Milliseconds: a change costs a fraction of one on a fast network and disk, seconds when it waits out failures.</summary>
+    private static readonly InstrumentAdvice<double> LatencyBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+    };
 
     public CasPaxosMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
-        _changeDuration = meter.CreateHistogram<double>("caspaxos.change.duration", "ms", "Time from a proposer receiving a change to its outcome.");
+        _changeDuration = meter.CreateHistogram("caspaxos.change.duration", "ms", "Time from a proposer receiving a change to its outcome.", tags: null, advice: LatencyBuckets);
         _changes = meter.CreateCounter<long>("caspaxos.changes", "{change}", "Changes by outcome and by path (one_round_trip when prepare was skipped).");
         _rounds = meter.CreateCounter<long>("caspaxos.change.rounds", "{round}", "Prepare and accept rounds started.");
         _rejections = meter.CreateCounter<long>("caspaxos.change.rejections", "{rejection}", "Acceptor rejections: another proposer held a higher ballot.");
-        _acceptorWriteDuration = meter.CreateHistogram<double>("caspaxos.acceptor.write.duration", "ms", "Durable write of a promise or an accept.");
+        _retries = meter.CreateCounter<long>("caspaxos.change.retries", "{round}", "Rounds lost to conflicts or missing replies and started again.");
+        _acceptorWriteDuration = meter.CreateHistogram("caspaxos.acceptor.write.duration", "ms", "Durable write of a promise or an accept.", tags: null, advice: LatencyBuckets);
         _acceptorWriteConflicts = meter.CreateCounter<long>("caspaxos.acceptor.write.conflicts", "{write}", "Acceptor writes refused by the ETag check (a duplicate activation wrote first).");
         _colocatedPlacements = meter.CreateCounter<long>("caspaxos.placement.colocated", "{activation}", "Acceptors placed on a silo that already hosts a sibling (fewer silos than replicas).");
     }
@@ -44,6 +52,11 @@ public sealed class CasPaxosMetrics
         if (outcome.Rejections > 0)
         {
             _rejections.Add(outcome.Rejections);
+        }
+
+        if (outcome.Retries > 0)
+        {
+            _retries.Add(outcome.Retries);
         }
     }
 

@@ -107,6 +107,26 @@ public class RegisterChangeTests
     }
 
     [Fact]
+    public void Set_if_absent_creates_only_when_there_is_no_value()
+    {
+        Assert.Equal(State(1, "a"), new SetIfAbsentChange(Bytes("a")).ApplyTo(RegisterState.Empty, Limits).State);
+        Assert.Equal(State(6, "b"), new SetIfAbsentChange(Bytes("b")).ApplyTo(State(5, null), Limits).State); // after a delete
+        var miss = new SetIfAbsentChange(Bytes("c")).ApplyTo(State(2, "x"), Limits);
+        Assert.False(miss.Applied);
+        Assert.Equal(State(2, "x"), miss.State);
+    }
+
+    [Fact]
+    public void Compare_and_delete_deletes_only_at_the_expected_version()
+    {
+        var hit = new CompareAndDeleteChange(3).ApplyTo(State(3, "x"), Limits);
+        Assert.True(hit.Applied);
+        Assert.Equal(State(4, null), hit.State);
+        Assert.False(new CompareAndDeleteChange(2).ApplyTo(State(3, "x"), Limits).Applied);
+        Assert.False(new CompareAndDeleteChange(3).ApplyTo(State(3, null), Limits).Applied);
+    }
+
+    [Fact]
     public void A_value_over_the_limit_is_refused_before_and_after_the_change()
     {
         var tooLarge = new SetChange(new byte[9]);
