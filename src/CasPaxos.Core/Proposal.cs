@@ -24,6 +24,7 @@ public sealed class Proposal<TValue, TResult>
     private readonly ChangeFunction<TValue, TResult> _change;
     private readonly Quorum _quorum;
     private readonly int _lineageDepth;
+    private readonly bool _transportMayDuplicate;
     private readonly TimeSpan _deadline;
     private readonly Proposer<TValue>.Committed? _cached;
     private readonly bool[] _answered;
@@ -55,6 +56,7 @@ public sealed class Proposal<TValue, TResult>
         _change = change;
         _quorum = proposer.Quorum;
         _lineageDepth = proposer.Settings.LineageDepth;
+        _transportMayDuplicate = proposer.Settings.TransportMayDuplicate;
         _deadline = now + proposer.Settings.ChangeTimeout;
         _cached = cached;
         _answered = new bool[_quorum.Acceptors];
@@ -146,7 +148,7 @@ public sealed class Proposal<TValue, TResult>
         }
 
         NoteRejection(reply.RejectedBy);
-        if (!reply.NeverAccepted)
+        if (!reply.NeverAccepted && _transportMayDuplicate)
         {
             _maybeStored++;
         }

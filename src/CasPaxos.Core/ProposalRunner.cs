@@ -65,6 +65,12 @@ public sealed class ProposalRunner<TValue>
                     Send(proposal, reply(Now), replies.Writer, abandon.Token);
                 }
 
+                if (proposal.Outcome is null && cancellationToken.IsCancellationRequested)
+                {
+                    proposal.Cancel(); // the caller's word comes before a deadline that passed while we slept
+                    break;
+                }
+
                 if (proposal.Outcome is null && Now >= proposal.WakeAt)
                 {
                     Send(proposal, proposal.OnTimer(Now), replies.Writer, abandon.Token);

@@ -18,6 +18,13 @@ public sealed record ProposerSettings
     /// </summary>
     public int LineageDepth { get; init; } = 8;
 
+    /// <summary>
+    /// Whether the transport may deliver one request twice. If it may, a rejected accept can be the answer to a second
+    /// copy of an accept whose first copy was stored, so only a rejection that says <see cref="AcceptReply.NeverAccepted"/>
+    /// proves nothing was stored. Orleans processes each grain call at most once. Default true (the safe assumption).
+    /// </summary>
+    public bool TransportMayDuplicate { get; init; } = true;
+
     public void Validate()
     {
         if (LineageDepth < 1)

@@ -46,6 +46,9 @@ internal sealed record ClusterConnection(string? PostgresConnectionString, IRead
         ? $"through {string.Join(", ", Gateways)}"
         : "through PostgreSQL membership";
 
+    /// <summary>How long to keep trying the gateways before giving up.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Connects an Orleans client; throws <see cref="ConnectionFailedException"/> when the cluster cannot be reached.</summary>
     public async Task<IHost> ConnectAsync(CancellationToken cancellationToken)
     {
@@ -74,15 +77,23 @@ internal sealed record ClusterConnection(string? PostgresConnectionString, IRead
                 client.AddCasPaxos();
             })
             .Build();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ConnectTimeout);
         try
         {
-            await host.StartAsync(cancellationToken);
+            await host.StartAsync(timeout.Token);
             return host;
         }
-        catch (Exception error) when (error is not OperationCanceledException)
+        catch (Exception error) when (!cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
-            throw new ConnectionFailedException($"Could not connect to cluster \"{ClusterId}\" (service \"{ServiceId}\") {Route}: {error.Message}", error);
+            var reason = error is OperationCanceledException ? $"no gateway answered within {ConnectTimeout.TotalSeconds:0} s" : error.Message;
+            throw new ConnectionFailedException($"Could not connect to cluster \"{ClusterId}\" (service \"{ServiceId}\") {Route}: {reason}", error);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
         }
     }
 }

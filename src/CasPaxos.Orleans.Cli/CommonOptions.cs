@@ -49,8 +49,11 @@ internal sealed class CommonOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CASPAXOS_SERVICE_ID") ?? "caspaxos",
     };
 
+    public Option<TimeSpan> ConnectTimeout { get; } = Duration("--connect-timeout", "How long to keep trying to reach the cluster.", TimeSpan.FromSeconds(15));
+
     public void AddTo(Command command)
     {
+        command.Options.Add(ConnectTimeout);
         command.Options.Add(Postgres);
         command.Options.Add(Gateways);
         command.Options.Add(ClusterId);
@@ -59,7 +62,10 @@ internal sealed class CommonOptions
 
     public ClusterConnection Connection(ParseResult result)
         => new(string.IsNullOrWhiteSpace(result.GetValue(Postgres)) ? null : result.GetValue(Postgres),
-            result.GetValue(Gateways)!, result.GetValue(ClusterId)!, result.GetValue(ServiceId)!);
+            result.GetValue(Gateways)!, result.GetValue(ClusterId)!, result.GetValue(ServiceId)!)
+        {
+            ConnectTimeout = result.GetValue(ConnectTimeout),
+        };
 
     public static Option<TimeSpan> Duration(string name, string description, TimeSpan fallback) => new(name)
     {

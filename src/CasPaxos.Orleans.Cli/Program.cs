@@ -51,3 +51,9 @@ catch (ConnectionFailedException error)
     await Console.Error.WriteLineAsync($"error: {error.Message}");
     return ExitCodes.Unavailable;
 }
+catch (OperationCanceledException)
+{
+    Progress.Done();
+    await Console.Error.WriteLineAsync("cancelled");
+    return 130; // the shell's code for an interrupted command
+}

@@ -44,6 +44,8 @@ internal static class CasPaxosSiloHost
                 silo.ConfigureEndpoints(settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
             }
 
+            // Failure detection (ProbeTimeout, NumMissedProbesLimit, ...) can be tuned under Orleans:Membership.
+            silo.Services.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Orleans:Membership"));
             silo.UseAdoNetClustering(options =>
             {
                 options.Invariant = "Npgsql";

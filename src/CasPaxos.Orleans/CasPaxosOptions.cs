@@ -53,5 +53,6 @@ public sealed class CasPaxosOptions
         ChangeTimeout = ChangeTimeout,
         InitialBackoff = InitialBackoff,
         MaxBackoff = MaxBackoff,
+        TransportMayDuplicate = false, // Orleans delivers each grain call at most once: it never resends
     };
 }

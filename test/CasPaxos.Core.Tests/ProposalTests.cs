@@ -246,6 +246,23 @@ public class ProposalTests
     }
 
     [Fact]
+    public void Over_a_transport_that_never_duplicates_every_rejection_means_not_stored()
+    {
+        var proposer = new Proposer<string>(1, Quorum.Majority(3), Settings with { TransportMayDuplicate = false }, new Random(1));
+        var proposal = proposer.Propose<int>("k", new Increment().Apply, TimeSpan.Zero);
+        var ballot = proposal.Start(TimeSpan.Zero)[0].Ballot;
+        proposal.OnPrepareReply(0, ballot, PrepareReply<string>.Promise(Ballot.Zero, null, Lineage.Empty), TimeSpan.Zero);
+        proposal.OnPrepareReply(1, ballot, PrepareReply<string>.Promise(Ballot.Zero, null, Lineage.Empty), TimeSpan.Zero);
+        foreach (var replica in new[] { 0, 1, 2 })
+        {
+            proposal.OnAcceptReply(replica, ballot, AcceptReply.Reject(new Ballot(ballot.Counter + 9, 99), neverAccepted: false), TimeSpan.Zero);
+        }
+
+        proposal.Cancel();
+        Assert.Equal(ProposalStatus.NotApplied, proposal.Outcome!.Status);
+    }
+
+    [Fact]
     public void Losing_every_round_to_other_proposers_until_the_deadline_is_definitely_not_applied()
     {
         var acceptors = new InMemoryAcceptors(3);

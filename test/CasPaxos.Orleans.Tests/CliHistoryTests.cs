@@ -23,13 +23,14 @@ public class CliHistoryTests(ITestOutputHelper output)
             {
                 ["LocalCluster__SiloPort"] = silo.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["LocalCluster__GatewayPort"] = gateway.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["LocalCluster__HttpPort"] = Processes.FreePorts(3).ToString(System.Globalization.CultureInfo.InvariantCulture),
             }))!;
         _ = Processes.Pump(host.StandardOutput, log);
         _ = Processes.Pump(host.StandardError, log);
         var folder = Directory.CreateTempSubdirectory("caspaxos-cli-");
         try
         {
-            await Eventually.Get(() => Task.FromResult(Snapshot(log).Contains("Serving.", StringComparison.Ordinal) ? "up" : null),
+            await Eventually.Get(() => Task.FromResult(Snapshot(log).Contains("Press Ctrl-C to stop.", StringComparison.Ordinal) ? "up" : null),
                 TimeSpan.FromSeconds(90), "the silo host to serve");
 
             var file = Path.Combine(folder.FullName, "history.jsonl");

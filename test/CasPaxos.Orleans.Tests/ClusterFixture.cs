@@ -1,4 +1,5 @@
 using CasPaxos.Postgres.Local;
+using Microsoft.AspNetCore.Builder;
 using Orleans.TestingHost;
 
 namespace CasPaxos.Orleans.Tests;
@@ -16,6 +17,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     private LocalPostgres? _server;
     private Lazy<Task<InProcessTestCluster>>? _shared;
+    private Lazy<Task<(WebApplication App, Uri Address)>>? _httpSilo;
 
     public string ConnectionString { get; private set; } = "";
 
@@ -31,15 +33,25 @@ public sealed class ClusterFixture : IAsyncLifetime
         ConnectionString = configured;
         await CasPaxosSchema.ApplyAsync(ConnectionString);
         _shared = new(() => TestClusters.StartAsync(ConnectionString, SharedSilos, SharedReplicas));
+        _httpSilo = new(() => SiloHosts.StartInProcessAsync(SiloHosts.Settings(ConnectionString, TestClusters.NewServiceId(),
+            Processes.FreePorts(1), Processes.FreePorts(1), httpPort: 0, replicas: 1)));
     }
 
     public Task<InProcessTestCluster> SharedClusterAsync() => _shared!.Value;
+
+    /// <summary>One silo of the silo host program with its HTTP API on a real Kestrel on loopback (one replica per register).</summary>
+    public async Task<Uri> HttpSiloAsync() => (await _httpSilo!.Value).Address;
 
     public async Task DisposeAsync()
     {
         if (_shared is { IsValueCreated: true })
         {
             await (await _shared.Value).DisposeAsync();
+        }
+
+        if (_httpSilo is { IsValueCreated: true })
+        {
+            await (await _httpSilo.Value).App.DisposeAsync();
         }
 
         if (_server is not null)

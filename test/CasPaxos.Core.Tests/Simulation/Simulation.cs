@@ -48,6 +48,10 @@ internal sealed class Simulation
             ChangeTimeout = TimeSpan.FromMilliseconds(100),
             InitialBackoff = TimeSpan.FromMilliseconds(0.5),
             MaxBackoff = TimeSpan.FromMilliseconds(10),
+            // Runs without duplication exercise the trust an at-most-once transport (Orleans) allows.
+            TransportMayDuplicate = config.DuplicateRate > 0 && config.Bug != InjectedBug.TrustRejectionsDespiteDuplicates,
+            // The lineage catches most adoptions of an accept wrongly believed unstored; the bug shows with short ones.
+            LineageDepth = config.Bug == InjectedBug.TrustRejectionsDespiteDuplicates ? 1 : 8,
         };
         _callTimeout = (3 * config.MaxDelayMicros) + 1_000;
         _acceptors = Enumerable.Range(0, config.Acceptors).Select(_ => new AcceptorNode()).ToArray();

@@ -16,6 +16,12 @@ public enum InjectedBug
 
     /// <summary>Reads are answered by one acceptor's accepted value, with no quorum and no accept.</summary>
     ReadFromOneAcceptor,
+
+    /// <summary>
+    /// Proposers trust every rejection of an accept as "not stored" on a network that duplicates messages (with
+    /// lineages of one run, short enough not to rescue them).
+    /// </summary>
+    TrustRejectionsDespiteDuplicates,
 }
 
 /// <summary>Everything a simulation run varies, derived from its seed.</summary>
@@ -63,7 +69,7 @@ public sealed record SimulationConfig
         var random = new Random(seed);
         int[] acceptorCounts = [1, 3, 3, 3, 5, 5];
         var faulty = random.NextDouble() < 0.8;
-        return new SimulationConfig
+        var config = new SimulationConfig
         {
             Seed = seed,
             Acceptors = bug == InjectedBug.NonIntersectingQuorum ? 3 : acceptorCounts[random.Next(acceptorCounts.Length)],
@@ -81,6 +87,11 @@ public sealed record SimulationConfig
             OneChangePerKeyPerProposer = random.Next(2) == 0,
             Bug = bug,
         };
+
+        // Duplicated accepts overtaken between their copies need contention on one key to matter.
+        return bug == InjectedBug.TrustRejectionsDespiteDuplicates
+            ? config with { Keys = 1, Proposers = 4, Clients = 8, DuplicateRate = 0.3 }
+            : config;
     }
 
     public override string ToString()
