@@ -44,7 +44,15 @@ internal static class CasPaxosSiloHost
                 silo.ConfigureEndpoints(settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
             }
 
-            // Failure detection (ProbeTimeout, NumMissedProbesLimit, ...) can be tuned under Orleans:Membership.
+            // Until a dead silo is declared dead, the grain directory partition it owned cannot place or find grains,
+            // so some registers wait: detect in seconds rather than Orleans' default of about fifteen. Tunable under
+            // Orleans:Membership (ProbeTimeout, NumMissedProbesLimit, NumVotesForDeathDeclaration, ...).
+            silo.Services.Configure<ClusterMembershipOptions>(options =>
+            {
+                options.ProbeTimeout = TimeSpan.FromSeconds(2);
+                options.NumMissedProbesLimit = 2;
+                options.TableRefreshTimeout = TimeSpan.FromSeconds(10);
+            });
             silo.Services.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Orleans:Membership"));
             silo.UseAdoNetClustering(options =>
             {

@@ -1,3 +1,5 @@
+using Orleans.Runtime;
+
 namespace CasPaxos.Orleans.Silo;
 
 /// <summary>A few changes through a real Orleans client; then one silo killed (SIGKILL) and restarted while the registers keep answering.</summary>
@@ -33,13 +35,36 @@ internal static class Demonstration
         var victim = silos[^1];
         Console.WriteLine($"  killing silo {victim.Number} (SIGKILL, pid {victim.ProcessId})...");
         victim.Kill();
-        var read = await greeting.ReadAsync(cancellationToken);
+        // A request already on its way through the dead silo's gateway is lost and times out: give the client a
+        // moment to see that connection close.
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        var read = await RetryAsync(() => greeting.ReadAsync(cancellationToken), cancellationToken);
         Console.WriteLine($"  read demo/greeting             -> version {read.Version}: \"{read.ValueAsString}\" (silo {victim.Number} is dead)");
-        Console.WriteLine($"  increment demo/counter         -> {await counter.IncrementAsync(cancellationToken: cancellationToken)}");
+        Console.WriteLine($"  increment demo/counter         -> {await RetryAsync(() => counter.IncrementAsync(cancellationToken: cancellationToken), cancellationToken)}");
 
         Console.WriteLine($"  restarting silo {victim.Number}...");
         victim.Start();
         await waitReady(victim);
-        Console.WriteLine($"  increment demo/counter         -> {await counter.IncrementAsync(cancellationToken: cancellationToken)}");
+        Console.WriteLine($"  increment demo/counter         -> {await RetryAsync(() => counter.IncrementAsync(cancellationToken: cancellationToken), cancellationToken)}");
+    }
+
+    /// <summary>
+    /// Retries what certainly did not apply, as a client should: until the cluster declares the dead silo dead (a few
+    /// seconds), a call can be refused by it, or find no quorum for a register whose acceptors it hosted.
+    /// </summary>
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception error) when (attempt < 20 && error is RegisterUnavailableException or OrleansMessageRejectionException)
+            {
+                Console.WriteLine($"    (attempt {attempt}: {error.GetType().Name}, certainly not applied; retrying)");
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
     }
 }

@@ -94,7 +94,14 @@ internal static class LocalClusterLauncher
             }
 
             using var client = await ConnectClientAsync(connectionString, clusterId, serviceId, shutdown);
-            await Demonstration.RunAsync(client.Services.GetRequiredService<IClusterClient>(), processes, silo => WaitReadyAsync(http, httpPort + silo.Number - 1, silo, shutdown), shutdown);
+            try
+            {
+                await Demonstration.RunAsync(client.Services.GetRequiredService<IClusterClient>(), processes, silo => WaitReadyAsync(http, httpPort + silo.Number - 1, silo, shutdown), shutdown);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                Console.WriteLine($"  the demonstration stopped: {error.GetType().Name}: {error.Message}");
+            }
 
             Console.WriteLine();
             Console.WriteLine($"Serving: {silos} silos, cluster \"{clusterId}\", service \"{serviceId}\". Try:");
@@ -178,6 +185,7 @@ internal static class LocalClusterLauncher
                     options.ClusterId = clusterId;
                     options.ServiceId = serviceId;
                 })
+                .Configure<ClientMessagingOptions>(options => options.ResponseTimeout = TimeSpan.FromSeconds(10))
                 .AddCasPaxos())
             .Build();
         await client.StartAsync(cancellationToken);
