@@ -7,7 +7,7 @@ public class ProposalRunnerTests
 {
     private static readonly ProposerSettings Settings = new()
     {
-        ChangeTimeout = TimeSpan.FromMilliseconds(500),
+        ChangeTimeout = TimeSpan.FromSeconds(2), // long enough for the 30 ms call timeouts to fire first on a loaded machine
         InitialBackoff = TimeSpan.FromMilliseconds(1),
         MaxBackoff = TimeSpan.FromMilliseconds(10),
     };
