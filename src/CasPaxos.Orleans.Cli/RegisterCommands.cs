@@ -9,8 +9,6 @@ namespace CasPaxos.Orleans.Cli;
 /// <summary><c>caspaxos get | set | cas | inc | delete</c>.</summary>
 internal static class RegisterCommands
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
-
     public static IEnumerable<Command> Create(CommonOptions common)
     {
         var json = new Option<bool>("--json") { Description = "Print the register as one JSON object instead of text." };
@@ -95,37 +93,15 @@ internal static class RegisterCommands
 
     private static void Print(string key, ChangeResult outcome, bool json, bool conditional)
     {
-        var value = outcome.State.Value;
-        string? text = null;
-        if (value is not null)
-        {
-            try
-            {
-                text = StrictUtf8.GetString(value);
-            }
-            catch (DecoderFallbackException)
-            {
-                text = null;
-            }
-        }
-
+        var document = RegisterDocument.From(key, outcome);
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                key,
-                version = outcome.State.Version,
-                exists = outcome.State.Exists,
-                value = value is null ? null : text ?? Convert.ToBase64String(value),
-                encoding = value is null ? null : text is null ? "base64" : "utf-8",
-                applied = outcome.Applied,
-            }));
+            Console.WriteLine(JsonSerializer.Serialize(document, JsonSerializerOptions.Web));
             return;
         }
 
-        var shown = value is null ? "(no value)" : text ?? $"base64:{Convert.ToBase64String(value)}";
-        var version = outcome.State.Version.ToString(CultureInfo.InvariantCulture);
-        Console.WriteLine($"{shown}{Environment.NewLine}version {version}{(conditional && !outcome.Applied ? ", not applied" : "")}");
+        var shown = document.Value is null ? "(no value)" : document.Encoding == "base64" ? $"base64:{document.Value}" : document.Value;
+        Console.WriteLine($"{shown}{Environment.NewLine}version {document.Version.ToString(CultureInfo.InvariantCulture)}{(conditional && !outcome.Applied ? ", not applied" : "")}");
     }
 
     private static int Fail(string message, int code)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -20,8 +19,6 @@ namespace CasPaxos.Orleans.Silo;
 /// </summary>
 internal static class RegisterHttpApi
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
-
     public static void MapRegisterApi(this IEndpointRouteBuilder app)
     {
         var registers = app.MapGroup("/registers");
@@ -133,7 +130,7 @@ internal static class RegisterHttpApi
         }
 
         http.Response.Headers.ETag = $"\"{result.State.Version}\"";
-        var body = RegisterBody(key, result);
+        var body = RegisterDocument.From(key, result);
         return change switch
         {
             ReadChange when !result.State.Exists => Results.Json(new { error = new { code = "not_found", message = $"Register '{key}' holds no value." }, register = body }, statusCode: StatusCodes.Status404NotFound),
@@ -142,33 +139,6 @@ internal static class RegisterHttpApi
                     statusCode: StatusCodes.Status412PreconditionFailed),
             _ => Results.Json(body, statusCode: createdStatus ? StatusCodes.Status201Created : StatusCodes.Status200OK),
         };
-    }
-
-    private static object RegisterBody(string key, ChangeResult result)
-    {
-        var value = result.State.Value;
-        var text = value is null ? null : TryUtf8(value);
-        return new
-        {
-            key,
-            version = result.State.Version,
-            exists = result.State.Exists,
-            value = value is null ? null : text ?? Convert.ToBase64String(value),
-            encoding = value is null ? null : text is null ? "base64" : "utf-8",
-            applied = result.Applied,
-        };
-    }
-
-    private static string? TryUtf8(byte[] value)
-    {
-        try
-        {
-            return StrictUtf8.GetString(value);
-        }
-        catch (DecoderFallbackException)
-        {
-            return null;
-        }
     }
 
     /// <summary>Reads the body up to <paramref name="limit"/> bytes; null when it is longer.</summary>

@@ -3,20 +3,27 @@ using System.Globalization;
 
 namespace CasPaxos.Orleans.Silo;
 
-/// <summary>A silo of the local cluster, running as a child process of this program, its output prefixed and forwarded.</summary>
+/// <summary>
+/// A silo running this program as a child process, its output lines handed to a sink (by default, printed with a
+/// "[silo n]" prefix).
+/// </summary>
 internal sealed class SiloProcess : IDisposable
 {
     private readonly ProcessStartInfo _start;
+    private readonly Action<string> _output;
     private Process? _process;
 
-    public SiloProcess(int number, IReadOnlyDictionary<string, string> environment, IEnumerable<string> arguments)
+    /// <param name="program">The silo program's assembly; by default this one, run the way this process was started.</param>
+    public SiloProcess(int number, IReadOnlyDictionary<string, string> environment, IEnumerable<string> arguments,
+        Action<string>? output = null, string? program = null)
     {
         Number = number;
-        var host = Environment.ProcessPath ?? "dotnet";
+        _output = output ?? (line => Console.WriteLine($"[silo {number}] {line}"));
+        var host = program is null ? Environment.ProcessPath ?? "dotnet" : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
         _start = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
         {
-            _start.ArgumentList.Add(typeof(SiloProcess).Assembly.Location);
+            _start.ArgumentList.Add(program ?? typeof(SiloProcess).Assembly.Location);
         }
 
         foreach (var argument in arguments)
@@ -38,9 +45,12 @@ internal sealed class SiloProcess : IDisposable
     {
         _process?.Dispose();
         _process = Process.Start(_start) ?? throw new InvalidOperationException($"Could not start silo {Number}.");
-        _ = ForwardAsync(_process.StandardOutput, Console.Out);
-        _ = ForwardAsync(_process.StandardError, Console.Error);
+        _ = ForwardAsync(_process.StandardOutput);
+        _ = ForwardAsync(_process.StandardError);
     }
+
+    /// <summary>The exit code once the process has ended.</summary>
+    public int? ExitCode => _process is { HasExited: true } process ? process.ExitCode : null;
 
     /// <summary>SIGKILL: the silo dies with no chance to say goodbye, as in a crash.</summary>
     public void Kill() => _process?.Kill(entireProcessTree: true);
@@ -71,11 +81,11 @@ internal sealed class SiloProcess : IDisposable
 
     public void Dispose() => _process?.Dispose();
 
-    private async Task ForwardAsync(StreamReader reader, TextWriter writer)
+    private async Task ForwardAsync(StreamReader reader)
     {
         while (await reader.ReadLineAsync() is { } line)
         {
-            await writer.WriteLineAsync($"[silo {Number}] {line}");
+            _output(line);
         }
     }
 }

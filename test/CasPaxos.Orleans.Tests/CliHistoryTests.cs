@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using CasPaxos.History;
 using Xunit.Abstractions;
 
@@ -17,20 +15,17 @@ public class CliHistoryTests(ITestOutputHelper output)
     {
         var silo = Processes.FreePorts(3);
         var gateway = Processes.FreePorts(3);
-        var log = new StringBuilder();
-        using var host = Process.Start(Processes.Dotnet(Processes.Program("CasPaxos.Orleans.Silo", "CasPaxos.Orleans.Silo"), [],
-            new Dictionary<string, string>
+        var host = new SiloHosts.HostProcess(new Dictionary<string, string>
             {
                 ["LocalCluster__SiloPort"] = silo.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["LocalCluster__GatewayPort"] = gateway.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["LocalCluster__HttpPort"] = Processes.FreePorts(3).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            }))!;
-        _ = Processes.Pump(host.StandardOutput, log);
-        _ = Processes.Pump(host.StandardError, log);
+            });
+        host.Start();
         var folder = Directory.CreateTempSubdirectory("caspaxos-cli-");
         try
         {
-            await Eventually.Get(() => Task.FromResult(Snapshot(log).Contains("Press Ctrl-C to stop.", StringComparison.Ordinal) ? "up" : null),
+            await Eventually.Get(() => Task.FromResult(host.Log.Contains("Press Ctrl-C to stop.", StringComparison.Ordinal) ? "up" : null),
                 TimeSpan.FromSeconds(90), "the silo host to serve");
 
             var file = Path.Combine(folder.FullName, "history.jsonl");
@@ -57,8 +52,8 @@ public class CliHistoryTests(ITestOutputHelper output)
         }
         finally
         {
-            await Processes.StopAsync(host, TimeSpan.FromSeconds(30));
-            output.WriteLine(Snapshot(log));
+            await host.DisposeAsync();
+            output.WriteLine(host.Log);
             folder.Delete(recursive: true);
         }
     }
@@ -69,13 +64,5 @@ public class CliHistoryTests(ITestOutputHelper output)
         var victim = history.Last(read => read.Op == OperationKind.Read && read.Status == OperationStatus.Ok && read.Output!.Version > 0 &&
             history.Any(write => write.Key == read.Key && write.Status == OperationStatus.Ok && write.Output!.Applied && write.Return < read.Call));
         return [.. history.Select(op => ReferenceEquals(op, victim) ? op with { Output = new HistoryOutput(0, null, false) } : op)];
-    }
-
-    private static string Snapshot(StringBuilder log)
-    {
-        lock (log)
-        {
-            return log.ToString();
-        }
     }
 }

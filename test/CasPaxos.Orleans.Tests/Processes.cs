@@ -108,28 +108,4 @@ internal static class Processes
             return false;
         }
     }
-
-    /// <summary>Asks a process to stop as an operator would (SIGTERM), and kills it if it does not.</summary>
-    public static async Task StopAsync(Process process, TimeSpan grace)
-    {
-        if (process.HasExited)
-        {
-            return;
-        }
-
-        using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await term.WaitForExitAsync();
-        }
-
-        using var cancel = new CancellationTokenSource(grace);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using CasPaxos.Orleans.Silo;
@@ -42,17 +41,23 @@ internal static class SiloHosts
         return (app, new Uri(address));
     }
 
-    /// <summary>A silo host process, its output kept for failure messages.</summary>
-    public sealed class SiloProcess : IAsyncDisposable
+    /// <summary>The silo host program as a process, its output kept for failure messages.</summary>
+    public sealed class HostProcess : IAsyncDisposable
     {
-        private readonly Dictionary<string, string> _settings;
         private readonly StringBuilder _log = new();
-        private Process? _process;
+        private readonly SiloProcess _process;
+        private bool _disposed;
 
-        public SiloProcess(Dictionary<string, string> settings)
+        public HostProcess(Dictionary<string, string> settings)
         {
-            _settings = settings;
-            HttpPort = new Uri(settings["ASPNETCORE_URLS"]).Port;
+            _process = new SiloProcess(0, settings, [], line =>
+            {
+                lock (_log)
+                {
+                    _log.AppendLine(line);
+                }
+            }, Processes.Program("CasPaxos.Orleans.Silo", "CasPaxos.Orleans.Silo"));
+            HttpPort = settings.TryGetValue("ASPNETCORE_URLS", out var urls) ? new Uri(urls).Port : 0;
         }
 
         public int HttpPort { get; }
@@ -68,23 +73,17 @@ internal static class SiloHosts
             }
         }
 
-        public void Start()
-        {
-            _process?.Dispose();
-            _process = Process.Start(Processes.Dotnet(Processes.Program("CasPaxos.Orleans.Silo", "CasPaxos.Orleans.Silo"), [], _settings))!;
-            _ = Processes.Pump(_process.StandardOutput, _log);
-            _ = Processes.Pump(_process.StandardError, _log);
-        }
+        public void Start() => _process.Start();
 
-        public void Kill() => _process!.Kill(entireProcessTree: true);
+        public void Kill() => _process.Kill();
 
         public async Task WaitReadyAsync(HttpClient http, TimeSpan timeout)
         {
             await Eventually.Get(async () =>
             {
-                if (_process!.HasExited)
+                if (_process.ExitCode is { } exit)
                 {
-                    throw new InvalidOperationException($"The silo exited with {_process.ExitCode}:{Environment.NewLine}{Log}");
+                    throw new InvalidOperationException($"The silo exited with {exit}:{Environment.NewLine}{Log}");
                 }
 
                 try
@@ -101,9 +100,10 @@ internal static class SiloHosts
 
         public async ValueTask DisposeAsync()
         {
-            if (_process is not null)
+            if (!_disposed)
             {
-                await Processes.StopAsync(_process, TimeSpan.FromSeconds(20));
+                _disposed = true;
+                await _process.StopAsync(TimeSpan.FromSeconds(20));
                 _process.Dispose();
             }
         }

@@ -17,15 +17,15 @@ public sealed class SiloProcessTests(ClusterFixture fixture, ITestOutputHelper o
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<(string ClusterId, List<SiloHosts.SiloProcess> Silos, int[] Gateways)> StartSilosAsync(int count)
+    private async Task<(string ClusterId, List<SiloHosts.HostProcess> Silos, int[] Gateways)> StartSilosAsync(int count)
     {
         var clusterId = TestClusters.NewServiceId();
-        var silos = new List<SiloHosts.SiloProcess>();
+        var silos = new List<SiloHosts.HostProcess>();
         var gateways = new int[count];
         for (var i = 0; i < count; i++)
         {
             gateways[i] = Processes.FreePorts(1);
-            var silo = new SiloHosts.SiloProcess(SiloHosts.Settings(fixture.ConnectionString, clusterId, Processes.FreePorts(1), gateways[i], Processes.FreePorts(1), replicas: 3));
+            var silo = new SiloHosts.HostProcess(SiloHosts.Settings(fixture.ConnectionString, clusterId, Processes.FreePorts(1), gateways[i], Processes.FreePorts(1), replicas: 3));
             silo.Start();
             silos.Add(silo);
         }
