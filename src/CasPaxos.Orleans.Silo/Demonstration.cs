@@ -5,8 +5,9 @@ namespace CasPaxos.Orleans.Silo;
 /// <summary>A few changes through a real Orleans client; then one silo killed (SIGKILL) and restarted while the registers keep answering.</summary>
 internal static class Demonstration
 {
-    public static async Task RunAsync(IClusterClient client, IReadOnlyList<SiloProcess> silos, Func<SiloProcess, Task> waitReady, CancellationToken cancellationToken)
+    public static async Task RunAsync(IClusterClient client, LocalCluster.LocalCluster cluster, CancellationToken cancellationToken)
     {
+        var silos = cluster.Silos;
         var greeting = client.GetGrain<IRegisterGrain>("demo/greeting");
         var counter = client.GetGrain<IRegisterGrain>("demo/counter");
         Console.WriteLine();
@@ -43,8 +44,8 @@ internal static class Demonstration
         Console.WriteLine($"  increment demo/counter         -> {await RetryAsync(() => counter.IncrementAsync(cancellationToken: cancellationToken), cancellationToken)}");
 
         Console.WriteLine($"  restarting silo {victim.Number}...");
-        victim.Start();
-        await waitReady(victim);
+        await victim.RestartAsync(cluster.Http, cancellationToken);
+        Console.WriteLine($"  silo {victim.Number} is back");
         Console.WriteLine($"  increment demo/counter         -> {await RetryAsync(() => counter.IncrementAsync(cancellationToken: cancellationToken), cancellationToken)}");
     }
 

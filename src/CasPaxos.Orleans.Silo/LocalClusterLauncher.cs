@@ -1,6 +1,4 @@
-using System.Globalization;
-using System.Net.Http.Json;
-using CasPaxos.Postgres.Local;
+using CasPaxos.Orleans.LocalCluster;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -25,149 +23,76 @@ internal static class LocalClusterLauncher
     public static async Task<int> RunAsync(IConfiguration configuration, string[] args, CancellationToken shutdown)
     {
         var local = configuration.GetSection("LocalCluster");
-        var silos = local.GetValue("Silos", 3);
-        var siloPort = local.GetValue("SiloPort", 11111);
-        var gatewayPort = local.GetValue("GatewayPort", 30000);
-        var httpPort = local.GetValue("HttpPort", 8080);
-        var clusterId = local["ClusterId"] is { Length: > 0 } id ? id : "caspaxos";
-        var serviceId = local["ServiceId"] is { Length: > 0 } service ? service : "caspaxos";
-        var replicas = configuration.GetValue("CasPaxos:ReplicaCount", 3);
-        if (silos < 1 || replicas > silos)
+        var dataDirectory = local["PostgresDataDirectory"];
+        var options = new LocalClusterOptions
         {
-            throw new SiloConfigurationException(
-                $"CasPaxos:ReplicaCount ({replicas}) is above the number of silos (LocalCluster:Silos = {silos}): the replicas of a register would share silos, " +
-                "and one silo failure could cost a quorum. Start at least as many silos as replicas.");
-        }
+            SiloProgram = typeof(LocalClusterLauncher).Assembly.Location,
+            SiloArguments = args,
+            Silos = local.GetValue("Silos", 3),
+            SiloPort = local.GetValue("SiloPort", 11111),
+            GatewayPort = local.GetValue("GatewayPort", 30000),
+            HttpPort = local.GetValue("HttpPort", 8080),
+            ClusterId = local["ClusterId"] is { Length: > 0 } clusterId ? clusterId : "caspaxos",
+            ServiceId = local["ServiceId"] is { Length: > 0 } serviceId ? serviceId : "caspaxos",
+            ReplicaCount = configuration.GetValue("CasPaxos:ReplicaCount", 3),
+            ConnectionString = configuration.GetConnectionString(SiloSettings.DefaultConnectionName),
+            PostgresDataDirectory = string.IsNullOrWhiteSpace(dataDirectory) ? null : dataDirectory,
+            // A killed sibling makes Orleans warn about every lost connection; keep the demonstration readable.
+            SiloSettings = new Dictionary<string, string> { ["Logging__LogLevel__Orleans"] = "Error" },
+            Output = (silo, line) => Console.WriteLine($"[silo {silo}] {line}"),
+        };
 
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        LocalPostgres? postgres = null;
-        var processes = new List<SiloProcess>();
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            Console.WriteLine("No connection string configured (ConnectionStrings:CasPaxos): starting a private PostgreSQL server...");
+        }
+
+        Console.WriteLine($"Starting {options.Silos} silos: silo ports {options.SiloPort}.., gateway ports {options.GatewayPort}.., HTTP http://127.0.0.1:{options.HttpPort}..");
+        LocalCluster.LocalCluster cluster;
         try
         {
-            var connectionString = configuration.GetConnectionString(SiloSettings.DefaultConnectionName);
-            if (string.IsNullOrWhiteSpace(connectionString))
-            {
-                Console.WriteLine("No connection string configured (ConnectionStrings:CasPaxos): starting a private PostgreSQL server...");
-                var dataDirectory = local["PostgresDataDirectory"];
-                postgres = await LocalPostgres.StartAsync(
-                    new LocalPostgresOptions { DataDirectory = string.IsNullOrWhiteSpace(dataDirectory) ? null : dataDirectory },
-                    loggerFactory.CreateLogger<LocalPostgres>(), shutdown);
-                connectionString = postgres.ConnectionString;
-                Console.WriteLine($"PostgreSQL: {connectionString} (data in {postgres.DataDirectory}{(string.IsNullOrWhiteSpace(dataDirectory) ? ", removed on exit" : "")})");
-            }
+            cluster = await LocalCluster.LocalCluster.StartAsync(options, loggerFactory.CreateLogger("CasPaxos.LocalCluster"), shutdown);
+        }
+        catch (LocalClusterException error)
+        {
+            throw new SiloConfigurationException(error.Message);
+        }
 
-            await CasPaxosSiloHost.ApplySchemaAsync(new SiloSettings
-            {
-                ClusterId = clusterId,
-                ServiceId = serviceId,
-                SiloPort = siloPort,
-                GatewayPort = gatewayPort,
-                MembershipConnectionString = connectionString,
-                ReplicaConnectionStrings = [connectionString],
-                ReplicaCount = replicas,
-            }, shutdown);
-
-            for (var i = 0; i < silos; i++)
-            {
-                var process = new SiloProcess(i + 1, new Dictionary<string, string>
-                {
-                    ["LocalCluster__Enabled"] = "false",
-                    ["ConnectionStrings__CasPaxos"] = connectionString,
-                    ["Orleans__ClusterId"] = clusterId,
-                    ["Orleans__ServiceId"] = serviceId,
-                    ["Orleans__Endpoints__SiloPort"] = (siloPort + i).ToString(CultureInfo.InvariantCulture),
-                    ["Orleans__Endpoints__GatewayPort"] = (gatewayPort + i).ToString(CultureInfo.InvariantCulture),
-                    ["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1",
-                    ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort + i}",
-                    // A killed sibling makes Orleans warn about every lost connection; keep the demonstration readable.
-                    ["Logging__LogLevel__Orleans"] = "Error",
-                }, args);
-                processes.Add(process);
-                Console.WriteLine($"Starting silo {i + 1} of {silos}: silo port {siloPort + i}, gateway port {gatewayPort + i}, HTTP http://127.0.0.1:{httpPort + i}");
-                process.Start();
-            }
-
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            for (var i = 0; i < silos; i++)
-            {
-                await WaitReadyAsync(http, httpPort + i, processes[i], shutdown);
-            }
-
-            using var client = await ConnectClientAsync(connectionString, clusterId, serviceId, shutdown);
+        await using (cluster)
+        {
             try
             {
-                await Demonstration.RunAsync(client.Services.GetRequiredService<IClusterClient>(), processes, silo => WaitReadyAsync(http, httpPort + silo.Number - 1, silo, shutdown), shutdown);
-            }
-            catch (Exception error) when (error is not OperationCanceledException)
-            {
-                Console.WriteLine($"  the demonstration stopped: {error.GetType().Name}: {error.Message}");
-            }
-
-            Console.WriteLine();
-            Console.WriteLine($"Serving: {silos} silos, cluster \"{clusterId}\", service \"{serviceId}\". Try:");
-            Console.WriteLine($"  curl -X PUT --data 'hello' http://127.0.0.1:{httpPort}/registers/greeting");
-            Console.WriteLine($"  curl http://127.0.0.1:{httpPort + 1}/registers/greeting");
-            Console.WriteLine($"  curl -X POST 'http://127.0.0.1:{httpPort}/registers/visits?increment=1'");
-            Console.WriteLine($"  dotnet run --project src/CasPaxos.Orleans.Cli -- get greeting --postgres \"{connectionString}\"");
-            Console.WriteLine($"  dotnet run --project src/CasPaxos.Orleans.Cli -- inc visits -g 127.0.0.1:{gatewayPort}");
-            Console.WriteLine("Press Ctrl-C to stop.");
-            await Task.Delay(Timeout.Infinite, shutdown);
-            return 0;
-        }
-        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
-        {
-            Console.WriteLine("Stopping...");
-            return 0;
-        }
-        finally
-        {
-            await Task.WhenAll(processes.Select(process => process.StopAsync(TimeSpan.FromSeconds(30))));
-            foreach (var process in processes)
-            {
-                process.Dispose();
-            }
-
-            if (postgres is not null)
-            {
-                await postgres.DisposeAsync();
-            }
-        }
-    }
-
-    private static async Task WaitReadyAsync(HttpClient http, int port, SiloProcess silo, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (silo.ProcessId is null)
-            {
-                throw new SiloConfigurationException($"Silo {silo.Number} exited during start-up; its messages are above.");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health/ready"), cancellationToken);
-                if (response.IsSuccessStatusCode)
+                Console.WriteLine($"PostgreSQL: {cluster.ConnectionString}{(cluster.PostgresDataDirectory is { } data ? $" (data in {data}{(options.PostgresDataDirectory is null ? ", removed on exit" : "")})" : "")}");
+                Console.WriteLine($"{cluster.Silos.Count} silos are ready.");
+                using var client = await ConnectClientAsync(cluster.ConnectionString, options.ClusterId, options.ServiceId, shutdown);
+                try
                 {
-                    var ready = await response.Content.ReadFromJsonAsync<ReadyBody>(cancellationToken);
-                    Console.WriteLine($"Silo {silo.Number} is ready ({ready?.Silo}, {ready?.ActiveSilos} active silos).");
-                    return;
+                    await Demonstration.RunAsync(client.Services.GetRequiredService<IClusterClient>(), cluster, shutdown);
                 }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // slow to answer while starting
-            }
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    Console.WriteLine($"  the demonstration stopped: {error.GetType().Name}: {error.Message}");
+                }
 
-            await Task.Delay(500, cancellationToken);
+                var first = cluster.Silos[0].HttpAddress;
+                Console.WriteLine();
+                Console.WriteLine($"Serving: {cluster.Silos.Count} silos, cluster \"{options.ClusterId}\", service \"{options.ServiceId}\". Try:");
+                Console.WriteLine($"  curl -X PUT --data 'hello' {first}registers/greeting");
+                Console.WriteLine($"  curl {cluster.Silos[^1].HttpAddress}registers/greeting");
+                Console.WriteLine($"  curl -X POST '{first}registers/visits?increment=1'");
+                Console.WriteLine($"  dotnet run --project src/CasPaxos.Orleans.Cli -- get greeting --postgres \"{cluster.ConnectionString}\"");
+                Console.WriteLine($"  dotnet run --project src/CasPaxos.Orleans.Cli -- inc visits -g 127.0.0.1:{options.GatewayPort}");
+                Console.WriteLine("Press Ctrl-C to stop.");
+                await Task.Delay(Timeout.Infinite, shutdown);
+                return 0;
+            }
+            catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+            {
+                Console.WriteLine("Stopping...");
+                return 0;
+            }
         }
-
-        throw new SiloConfigurationException($"Silo {silo.Number} did not become ready within 90 s.");
     }
 
     private static async Task<IHost> ConnectClientAsync(string connectionString, string clusterId, string serviceId, CancellationToken cancellationToken)
@@ -191,6 +116,4 @@ internal static class LocalClusterLauncher
         await client.StartAsync(cancellationToken);
         return client;
     }
-
-    private sealed record ReadyBody(string Silo, int ActiveSilos);
 }

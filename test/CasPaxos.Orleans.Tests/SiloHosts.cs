@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CasPaxos.Orleans.LocalCluster;
 using CasPaxos.Orleans.Silo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -45,22 +46,19 @@ internal static class SiloHosts
     public sealed class HostProcess : IAsyncDisposable
     {
         private readonly StringBuilder _log = new();
-        private readonly SiloProcess _process;
+        private readonly LocalSilo _silo;
         private bool _disposed;
 
         public HostProcess(Dictionary<string, string> settings)
         {
-            _process = new SiloProcess(0, settings, [], line =>
+            _silo = LocalSilo.Create(1, Processes.Program("CasPaxos.Orleans.Silo", "CasPaxos.Orleans.Silo"), settings, [], (_, line) =>
             {
                 lock (_log)
                 {
                     _log.AppendLine(line);
                 }
-            }, Processes.Program("CasPaxos.Orleans.Silo", "CasPaxos.Orleans.Silo"));
-            HttpPort = settings.TryGetValue("ASPNETCORE_URLS", out var urls) ? new Uri(urls).Port : 0;
+            }, TimeSpan.FromSeconds(90));
         }
-
-        public int HttpPort { get; }
 
         public string Log
         {
@@ -73,38 +71,15 @@ internal static class SiloHosts
             }
         }
 
-        public void Start() => _process.Start();
-
-        public void Kill() => _process.Kill();
-
-        public async Task WaitReadyAsync(HttpClient http, TimeSpan timeout)
-        {
-            await Eventually.Get(async () =>
-            {
-                if (_process.ExitCode is { } exit)
-                {
-                    throw new InvalidOperationException($"The silo exited with {exit}:{Environment.NewLine}{Log}");
-                }
-
-                try
-                {
-                    using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}/health/ready"));
-                    return response.IsSuccessStatusCode ? "ready" : null;
-                }
-                catch (HttpRequestException)
-                {
-                    return null;
-                }
-            }, timeout, $"the silo on HTTP port {HttpPort} to be ready");
-        }
+        public void Start() => _silo.Start();
 
         public async ValueTask DisposeAsync()
         {
             if (!_disposed)
             {
                 _disposed = true;
-                await _process.StopAsync(TimeSpan.FromSeconds(20));
-                _process.Dispose();
+                await _silo.StopAsync(TimeSpan.FromSeconds(20));
+                _silo.Dispose();
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using CasPaxos.Orleans.LocalCluster;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -14,35 +15,34 @@ namespace CasPaxos.Orleans.Tests;
 public sealed class SiloProcessTests(ClusterFixture fixture, ITestOutputHelper output) : IDisposable
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
 
-    public void Dispose() => _http.Dispose();
-
-    private async Task<(string ClusterId, List<SiloHosts.HostProcess> Silos, int[] Gateways)> StartSilosAsync(int count)
+    public void Dispose()
     {
-        var clusterId = TestClusters.NewServiceId();
-        var silos = new List<SiloHosts.HostProcess>();
-        var gateways = new int[count];
-        for (var i = 0; i < count; i++)
+        _http.Dispose();
+        if (!_log.IsEmpty)
         {
-            gateways[i] = Processes.FreePorts(1);
-            var silo = new SiloHosts.HostProcess(SiloHosts.Settings(fixture.ConnectionString, clusterId, Processes.FreePorts(1), gateways[i], Processes.FreePorts(1), replicas: 3));
-            silo.Start();
-            silos.Add(silo);
+            output.WriteLine(string.Join(Environment.NewLine, _log.TakeLast(200)));
         }
-
-        foreach (var silo in silos)
-        {
-            await silo.WaitReadyAsync(_http, TimeSpan.FromSeconds(90));
-        }
-
-        return (clusterId, silos, gateways);
     }
+
+    /// <summary>Three silo processes on the test database under a cluster id of their own, their output in the test log.</summary>
+    private Task<LocalCluster.LocalCluster> StartSilosAsync() => LocalCluster.LocalCluster.StartAsync(new LocalClusterOptions
+    {
+        SiloProgram = Processes.Program("CasPaxos.Orleans.Silo", "CasPaxos.Orleans.Silo"),
+        ConnectionString = fixture.ConnectionString,
+        ClusterId = TestClusters.NewServiceId(),
+        SiloPort = Processes.FreePorts(3),
+        GatewayPort = Processes.FreePorts(3),
+        HttpPort = Processes.FreePorts(3),
+        Output = (silo, line) => _log.Enqueue($"[silo {silo}] {line}"),
+    });
 
     [Fact]
     public async Task Three_silo_processes_lose_no_acknowledged_change_when_one_is_killed_and_it_rejoins_after_a_restart()
     {
-        var (clusterId, silos, _) = await StartSilosAsync(3);
-        try
+        await using var cluster = await StartSilosAsync();
+        var (clusterId, silos) = (cluster.Options.ClusterId, cluster.Silos);
         {
             using var client = await ConnectAsync(clusterId);
             var grains = client.Services.GetRequiredService<IClusterClient>();
@@ -76,27 +76,22 @@ public sealed class SiloProcessTests(ClusterFixture fixture, ITestOutputHelper o
                 Assert.InRange(count, outcomes.Acknowledged, outcomes.Acknowledged + outcomes.Unknown);
             }
 
-            silos[2].Start();
-            await silos[2].WaitReadyAsync(_http, TimeSpan.FromSeconds(90));
+            await silos[2].RestartAsync(cluster.Http, CancellationToken.None);
             var ready = await Eventually.Get(async () =>
             {
-                var body = await _http.GetFromJsonAsync<JsonElement>(new Uri($"http://127.0.0.1:{silos[0].HttpPort}/health/ready"));
+                var body = await _http.GetFromJsonAsync<JsonElement>(new Uri(silos[0].HttpAddress, "/health/ready"));
                 return body.GetProperty("activeSilos").GetInt32() == 3 ? "three" : null;
             }, TimeSpan.FromSeconds(60), "the restarted silo to rejoin the membership");
             Assert.Equal("three", ready);
             Assert.Equal(1, await grains.GetGrain<IRegisterGrain>($"process-kill/after/{clusterId}").IncrementAsync());
-        }
-        finally
-        {
-            await Task.WhenAll(silos.Select(silo => silo.DisposeAsync().AsTask()));
         }
     }
 
     [Fact]
     public async Task The_cli_reads_and_changes_registers_with_exit_codes_that_tell_the_outcome()
     {
-        var (clusterId, silos, gateways) = await StartSilosAsync(3);
-        try
+        await using var cluster = await StartSilosAsync();
+        var (clusterId, gateways) = (cluster.Options.ClusterId, cluster.Silos.Select(silo => silo.GatewayPort).ToArray());
         {
             var cli = Processes.Program("CasPaxos.Orleans.Cli", "caspaxos");
             string[] viaGateways = ["--cluster-id", clusterId, "--service-id", clusterId, .. gateways.SelectMany(port => new[] { "-g", $"127.0.0.1:{port}" })];
@@ -136,10 +131,6 @@ public sealed class SiloProcessTests(ClusterFixture fixture, ITestOutputHelper o
             var (unreachable, unreachableOutput) = await Run(["--cluster-id", clusterId, "--connect-timeout", "5s", "-g", $"127.0.0.1:{Processes.FreePorts(1)}"], "get", "cli/k");
             Assert.Equal(4, unreachable);
             Assert.Contains("Could not connect", unreachableOutput, StringComparison.Ordinal);
-        }
-        finally
-        {
-            await Task.WhenAll(silos.Select(silo => silo.DisposeAsync().AsTask()));
         }
     }
 
