@@ -50,7 +50,7 @@ internal sealed record ClusterConnection(string? PostgresConnectionString, IRead
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Connects an Orleans client; throws <see cref="ConnectionFailedException"/> when the cluster cannot be reached.</summary>
-    public async Task<IHost> ConnectAsync(CancellationToken cancellationToken)
+    public async Task<IHost> ConnectAsync(CancellationToken cancellationToken, Action<IClientBuilder>? configure = null)
     {
         var host = Host.CreateDefaultBuilder()
             .ConfigureLogging(logging => logging.ClearProviders())
@@ -75,6 +75,7 @@ internal sealed record ClusterConnection(string? PostgresConnectionString, IRead
                     options.ServiceId = ServiceId;
                 });
                 client.AddCasPaxos();
+                configure?.Invoke(client);
             })
             .Build();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

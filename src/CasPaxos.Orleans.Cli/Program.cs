@@ -16,6 +16,7 @@ var root = new RootCommand(
       caspaxos inc ids/order --by 10
       caspaxos delete locks/build --if-version 12
       caspaxos history record --duration 30s
+      caspaxos bench
 
     Exit codes: 0 ok; 1 miss (compare-and-set at a stale version, get of a register with no value, history not
     linearizable); 2 usage error (bad arguments, bad key, value too large); 3 outcome unknown (the change may or may
@@ -28,6 +29,7 @@ foreach (var command in RegisterCommands.Create(common))
 }
 
 root.Subcommands.Add(HistoryCommands.Create(common));
+root.Subcommands.Add(CasPaxos.Orleans.Cli.Bench.BenchCommand.Create(common));
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

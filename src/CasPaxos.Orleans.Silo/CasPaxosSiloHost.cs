@@ -28,6 +28,7 @@ internal static class CasPaxosSiloHost
             builder.WebHost.UseUrls("http://0.0.0.0:8080");
         }
 
+        void BindStorage(PostgresGrainStorageOptions options) => builder.Configuration.GetSection("CasPaxos:Storage").Bind(options);
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(options =>
@@ -65,13 +66,13 @@ internal static class CasPaxosSiloHost
                 for (var replica = 0; replica < settings.ReplicaCount; replica++)
                 {
                     var name = $"{CasPaxosOptions.DefaultStorageName}-r{replica}";
-                    silo.AddCasPaxosPostgresStorage(settings.ReplicaConnectionStrings[replica], name, applySchema: false);
+                    silo.AddCasPaxosPostgresStorage(settings.ReplicaConnectionStrings[replica], name, applySchema: false, configure: BindStorage);
                     storageNames.Add(name);
                 }
             }
             else
             {
-                silo.AddCasPaxosPostgresStorage(settings.ReplicaConnectionStrings[0], applySchema: false);
+                silo.AddCasPaxosPostgresStorage(settings.ReplicaConnectionStrings[0], applySchema: false, configure: BindStorage);
             }
 
             silo.AddCasPaxos(options =>

@@ -6,6 +6,9 @@ using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.Serialization;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime.Hosting;
+using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 
 namespace CasPaxos.Orleans;
@@ -43,30 +46,54 @@ public static class CasPaxosHostingExtensions
     }
 
     /// <summary>
-    /// Registers grain storage <paramref name="name"/> on PostgreSQL through Orleans' ADO.NET provider, with the
-    /// schema of db/caspaxos.sql applied on silo start (unless <paramref name="applySchema"/> is false).
+    /// Registers grain storage <paramref name="name"/> on PostgreSQL in the table of db/caspaxos.sql, applied on silo
+    /// start unless <paramref name="applySchema"/> is false. By default the native provider writes, batching a silo's
+    /// concurrent writes into one statement and one commit; <see cref="PostgresStorageProvider.AdoNet"/> selects Orleans'
+    /// ADO.NET provider instead (one statement per write). Both store acceptor state in the same compact binary form.
     /// A connection string without "Maximum Pool Size" gets 20 connections per silo, so that a few silos stay under
     /// PostgreSQL's default max_connections of 100.
     /// </summary>
     public static ISiloBuilder AddCasPaxosPostgresStorage(this ISiloBuilder builder, string connectionString,
-        string name = CasPaxosOptions.DefaultStorageName, bool applySchema = true)
+        string name = CasPaxosOptions.DefaultStorageName, bool applySchema = true, Action<PostgresGrainStorageOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var options = new PostgresGrainStorageOptions();
+        configure?.Invoke(options);
         var connection = new NpgsqlConnectionStringBuilder(connectionString);
         if (!connectionString.Contains("Pool Size", StringComparison.OrdinalIgnoreCase))
         {
-            connection.MaxPoolSize = 20;
+            connection.MaxPoolSize = options.MaxPoolSize;
+        }
+
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            connection.MaxAutoPrepare = options.MaxAutoPrepare;
         }
 
         var sized = connection.ConnectionString;
-        builder.AddAdoNetGrainStorage(name, options => options.Configure<Serializer>((storage, serializer) =>
+        if (options.Provider == PostgresStorageProvider.AdoNet)
         {
-            storage.Invariant = "Npgsql";
-            storage.ConnectionString = sized;
-            storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
-        }));
+            builder.AddAdoNetGrainStorage(name, adoNet => adoNet.Configure<Serializer>((storage, serializer) =>
+            {
+                storage.Invariant = "Npgsql";
+                storage.ConnectionString = sized;
+                storage.GrainStorageSerializer = new CasPaxosGrainStorageSerializer(new OrleansGrainStorageSerializer(serializer));
+            }));
+        }
+        else
+        {
+            builder.Services.AddGrainStorage(name, (services, storageName) => new PostgresGrainStorage(
+                storageName,
+                services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+                sized,
+                options,
+                new CasPaxosGrainStorageSerializer(new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>())),
+                services.GetRequiredService<IActivatorProvider>(),
+                services.GetRequiredService<ILogger<PostgresGrainStorage>>()));
+        }
+
         if (applySchema)
         {
             builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(new SchemaInstaller(sized));
@@ -74,8 +101,7 @@ public static class CasPaxosHostingExtensions
 
         // An acceptor whose state cannot be read fails its activation with Npgsql's exception; let it travel to the
         // proposer, which tells a refused connection (nothing written) from other errors.
-        builder.Services.Configure<ExceptionSerializationOptions>(options => options.SupportedNamespacePrefixes.Add("Npgsql"));
-
+        builder.Services.Configure<ExceptionSerializationOptions>(exceptions => exceptions.SupportedNamespacePrefixes.Add("Npgsql"));
         return builder;
     }
 

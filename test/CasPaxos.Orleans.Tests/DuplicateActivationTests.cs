@@ -14,10 +14,12 @@ namespace CasPaxos.Orleans.Tests;
 [Collection(PostgresClusters.Name)]
 public class DuplicateActivationTests(ClusterFixture fixture)
 {
-    [Fact]
-    public async Task Of_two_first_writes_to_one_row_the_second_is_rejected()
+    [Theory]
+    [InlineData(CasPaxosOptions.DefaultStorageName)]
+    [InlineData(TestClusters.AdoNetStorageName)]
+    public async Task Of_two_first_writes_to_one_row_the_second_is_rejected(string provider)
     {
-        var (storage, grainId) = await RowAsync("r0/dup-insert/" + Guid.NewGuid().ToString("N"));
+        var (storage, grainId) = await RowAsync("r0/dup-insert/" + Guid.NewGuid().ToString("N"), provider);
         var first = await ReadAsync(storage, grainId);
         var second = await ReadAsync(storage, grainId);
         Assert.Null(first.ETag);
@@ -30,10 +32,12 @@ public class DuplicateActivationTests(ClusterFixture fixture)
         Assert.Equal(new Ballot(1, 1), (await ReadAsync(storage, grainId)).State!.Promise);
     }
 
-    [Fact]
-    public async Task Of_two_writers_holding_the_same_version_the_second_is_rejected()
+    [Theory]
+    [InlineData(CasPaxosOptions.DefaultStorageName)]
+    [InlineData(TestClusters.AdoNetStorageName)]
+    public async Task Of_two_writers_holding_the_same_version_the_second_is_rejected(string provider)
     {
-        var (storage, grainId) = await RowAsync("r0/dup-update/" + Guid.NewGuid().ToString("N"));
+        var (storage, grainId) = await RowAsync("r0/dup-update/" + Guid.NewGuid().ToString("N"), provider);
         var seed = await ReadAsync(storage, grainId);
         await storage.WriteStateAsync(AcceptorGrain.StateName, grainId, seed);
         var first = await ReadAsync(storage, grainId);
@@ -86,10 +90,51 @@ public class DuplicateActivationTests(ClusterFixture fixture)
         Assert.Equal(ballot, (await ReadAsync(storage, grainId)).State!.Promise);
     }
 
-    private async Task<(IGrainStorage Storage, GrainId GrainId)> RowAsync(string acceptorKey)
+    [Theory]
+    [InlineData(CasPaxosOptions.DefaultStorageName)]
+    [InlineData(TestClusters.AdoNetStorageName)]
+    public async Task Concurrent_writes_to_many_rows_all_land_and_concurrent_writes_to_one_row_land_once(string provider)
+    {
+        var prefix = $"r0/batch/{Guid.NewGuid():N}/";
+        var rows = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => RowAsync(prefix + i, provider)));
+        var states = await Task.WhenAll(rows.Select(row => ReadAsync(row.Storage, row.GrainId)));
+        await Task.WhenAll(rows.Select((row, i) =>
+        {
+            states[i].State!.Promise = new Ballot(i + 1, 7);
+            return row.Storage.WriteStateAsync(AcceptorGrain.StateName, row.GrainId, states[i]);
+        }));
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var stored = await ReadAsync(rows[i].Storage, rows[i].GrainId);
+            Assert.Equal(new Ballot(i + 1, 7), stored.State!.Promise);
+            Assert.Equal(states[i].ETag, stored.ETag);
+        }
+
+        // Twenty writers that all read version v: exactly one may write.
+        var (storage, grainId) = rows[0];
+        var writers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => ReadAsync(storage, grainId)));
+        var outcomes = await Task.WhenAll(writers.Select(async (writer, i) =>
+        {
+            writer.State!.Promise = new Ballot(1000 + i, 9);
+            try
+            {
+                await storage.WriteStateAsync(AcceptorGrain.StateName, grainId, writer);
+                return true;
+            }
+            catch (InconsistentStateException)
+            {
+                return false;
+            }
+        }));
+        Assert.Equal(1, outcomes.Count(won => won));
+        var winner = Array.IndexOf(outcomes, true);
+        Assert.Equal(new Ballot(1000 + winner, 9), (await ReadAsync(storage, grainId)).State!.Promise);
+    }
+
+    private async Task<(IGrainStorage Storage, GrainId GrainId)> RowAsync(string acceptorKey, string provider = CasPaxosOptions.DefaultStorageName)
     {
         InProcessTestCluster cluster = await fixture.SharedClusterAsync();
-        var storage = cluster.GetSiloServiceProvider(cluster.Silos[0].SiloAddress).GetRequiredKeyedService<IGrainStorage>(CasPaxosOptions.DefaultStorageName);
+        var storage = cluster.GetSiloServiceProvider(cluster.Silos[0].SiloAddress).GetRequiredKeyedService<IGrainStorage>(provider);
         return (storage, cluster.Client.GetGrain<IAcceptorGrain>(acceptorKey).GetGrainId());
     }
 

@@ -81,6 +81,24 @@ public class LinearizabilityTests(ClusterFixture fixture, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task Acceptors_stored_through_the_orleans_ado_net_provider_with_a_silo_killed()
+    {
+        await using var cluster = await TestClusters.StartAsync(fixture.ConnectionString, silos: 4, replicas: 3,
+            configure: options =>
+            {
+                for (var replica = 0; replica < 3; replica++)
+                {
+                    options.StorageNames.Add(TestClusters.AdoNetStorageName);
+                }
+            });
+        await RecordAndCheckAsync(nameof(Acceptors_stored_through_the_orleans_ado_net_provider_with_a_silo_killed), Clients(cluster, cluster.Silos.Take(3)), async stop =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3), stop);
+            await cluster.KillSiloAsync(cluster.Silos[3], CancellationToken.None);
+        });
+    }
+
+    [Fact]
     public async Task Duplicate_acceptor_activations_in_two_clusters_on_one_database()
     {
         // Two clusters that do not know each other but share a service id: every acceptor has two live activations

@@ -24,6 +24,8 @@ internal static class TestClusters
                 configure?.Invoke(options);
             });
             silo.AddCasPaxosPostgresStorage(connectionString, applySchema: false);
+            // Orleans' ADO.NET provider on the same table, for tests that check both providers.
+            silo.AddCasPaxosPostgresStorage(connectionString, AdoNetStorageName, applySchema: false, configure: o => o.Provider = PostgresStorageProvider.AdoNet);
             silo.Configure<ClusterMembershipOptions>(options =>
             {
                 // Declare killed silos dead in seconds, not the production default of tens of seconds.
@@ -49,6 +51,8 @@ internal static class TestClusters
             throw;
         }
     }
+
+    public const string AdoNetStorageName = "CasPaxos-adonet";
 
     public static string NewServiceId() => "test-" + Guid.NewGuid().ToString("N")[..12];
 

@@ -1,0 +1,231 @@
+using System.Globalization;
+using Npgsql;
+
+namespace CasPaxos.Orleans.Cli.Bench;
+
+/// <summary>
+/// The workloads of DESIGN.md: floor (a durable single-row PostgreSQL update per operation, same concurrency, same
+/// database), W1 (1 client, sequential increments of one key), W2 (64 clients, random keys of 1000, warm-up then a
+/// measured window), W3 (16 clients, one key), failover (W2 while one silo is SIGKILLed).
+/// </summary>
+internal sealed class Workloads(BenchSettings settings, IGrainFactory grains, string postgres, Func<CancellationToken, Task<SiloMetrics>> scrape)
+{
+    private readonly string _run = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+
+    public async Task<IReadOnlyList<BenchResult>> FloorAsync(CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(postgres) { MaxPoolSize = Math.Max(settings.W2Clients, settings.W3Clients) + 4, Pooling = true };
+        await using var source = NpgsqlDataSource.Create(builder.ConnectionString);
+        await using (var setup = source.CreateCommand(
+            "CREATE TABLE IF NOT EXISTS caspaxos_bench_floor (id integer PRIMARY KEY, n bigint NOT NULL); " +
+            $"INSERT INTO caspaxos_bench_floor SELECT i, 0 FROM generate_series(0, {settings.W2Keys - 1}) i ON CONFLICT (id) DO NOTHING"))
+        {
+            await setup.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        async Task Update(int row)
+        {
+            await using var command = source.CreateCommand("UPDATE caspaxos_bench_floor SET n = n + 1 WHERE id = $1");
+            command.Parameters.Add(new NpgsqlParameter { Value = row });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var w1 = await SequentialAsync("floor W1", settings.W1Operations, (_, _) => Update(0), cancellationToken);
+        var w2 = await TimedAsync("floor W2", settings.W2Clients, settings.W2Warmup, settings.W2Duration, (_, random) => Update(random.Next(settings.W2Keys)), cancellationToken);
+        var w3 = await TimedAsync("floor W3", settings.W3Clients, TimeSpan.Zero, settings.W3Duration, (_, _) => Update(1), cancellationToken);
+        return
+        [
+            Row("W1", "floor", 1, w1.Measurement, w1.Stats),
+            Row("W2", "floor", settings.W2Clients, w2.Measurement, w2.Stats),
+            Row("W3", "floor", settings.W3Clients, w3.Measurement, w3.Stats),
+        ];
+    }
+
+    public async Task<BenchResult> W1Async(CancellationToken cancellationToken)
+    {
+        var register = grains.GetGrain<IRegisterGrain>($"bench/{_run}/w1");
+        var before = await scrape(cancellationToken);
+        var (measurement, stats) = await SequentialAsync("W1", settings.W1Operations, (_, _) => register.IncrementAsync(cancellationToken: cancellationToken), cancellationToken);
+        var metrics = await scrape(cancellationToken) - before;
+        var final = await ReadCounterAsync($"bench/{_run}/w1", cancellationToken);
+        return Row("W1", "caspaxos", 1, measurement, stats, metrics, Check(final, measurement));
+    }
+
+    public async Task<BenchResult> W2Async(CancellationToken cancellationToken)
+    {
+        var prefix = $"bench/{_run}/w2/";
+        var metrics = Metered();
+        var (measurement, stats) = await TimedAsync("W2", settings.W2Clients, settings.W2Warmup, settings.W2Duration,
+            (_, random) => grains.GetGrain<IRegisterGrain>(prefix + random.Next(settings.W2Keys)).IncrementAsync(cancellationToken: cancellationToken),
+            cancellationToken, metrics.StartAsync);
+        var total = await SumAsync(prefix, cancellationToken);
+        return Row("W2", "caspaxos", settings.W2Clients, measurement, stats, await metrics.StopAsync(cancellationToken), Check(total, measurement));
+    }
+
+    public async Task<BenchResult> W3Async(CancellationToken cancellationToken)
+    {
+        var register = grains.GetGrain<IRegisterGrain>($"bench/{_run}/w3");
+        var metrics = Metered();
+        await metrics.StartAsync(cancellationToken);
+        var (measurement, stats) = await TimedAsync("W3", settings.W3Clients, TimeSpan.Zero, settings.W3Duration,
+            (_, _) => register.IncrementAsync(cancellationToken: cancellationToken), cancellationToken);
+        var final = await ReadCounterAsync($"bench/{_run}/w3", cancellationToken);
+        return Row("W3", "caspaxos", settings.W3Clients, measurement, stats, await metrics.StopAsync(cancellationToken), Check(final, measurement));
+    }
+
+    /// <summary>W2 with one silo SIGKILLed <see cref="BenchSettings.KillAfter"/> into the measured window.</summary>
+    public async Task<BenchResult> FailoverAsync(Func<Task> kill, CancellationToken cancellationToken)
+    {
+        var prefix = $"bench/{_run}/failover/";
+        var measurement = new Measurement();
+        var warmupEnd = settings.W2Warmup.TotalSeconds;
+        var end = warmupEnd + settings.W2Duration.TotalSeconds;
+        var killAt = warmupEnd + settings.KillAfter.TotalSeconds;
+        var inFlight = 0;
+        var inFlightAtKill = 0;
+        var killer = Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(killAt), cancellationToken);
+            inFlightAtKill = Volatile.Read(ref inFlight);
+            await kill();
+        }, cancellationToken);
+        await ClosedLoop.RunAsync("failover", settings.W2Clients, measurement, async (_, random) =>
+        {
+            Interlocked.Increment(ref inFlight);
+            try
+            {
+                await grains.GetGrain<IRegisterGrain>(prefix + random.Next(settings.W2Keys)).IncrementAsync(cancellationToken: cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inFlight);
+            }
+        }, () => measurement.Elapsed >= end, () => Summary(measurement), cancellationToken);
+        await killer;
+
+        var window = measurement.Between(warmupEnd, end);
+        var stats = LatencyStats.Of(window, end - warmupEnd);
+        var before = measurement.Between(warmupEnd, killAt).Count(s => s.Outcome == Measurement.Outcome.Acknowledged) / (killAt - warmupEnd);
+        double? recovery = null;
+        for (var t = killAt; t + 1 <= end; t += 0.1)
+        {
+            if (measurement.Between(t, t + 1).Count(s => s.Outcome == Measurement.Outcome.Acknowledged) >= 0.9 * before)
+            {
+                recovery = t - killAt;
+                break;
+            }
+        }
+
+        var total = await SumAsync(prefix, cancellationToken);
+        return Row("failover", "caspaxos", settings.W2Clients, measurement, stats, null, Check(total, measurement)) with
+        {
+            RecoverySeconds = recovery,
+            InFlightAtKill = inFlightAtKill,
+        };
+    }
+
+    private static async Task<(Measurement Measurement, LatencyStats Stats)> SequentialAsync(string label, int operations, Func<int, Random, Task> operation, CancellationToken cancellationToken)
+    {
+        var measurement = new Measurement();
+        var issued = 0;
+        await ClosedLoop.RunAsync(label, 1, measurement, operation, () => Interlocked.Increment(ref issued) > operations, () => Summary(measurement), cancellationToken);
+        return (measurement, LatencyStats.Of(measurement.Between(0, double.MaxValue), measurement.Elapsed));
+    }
+
+    private static async Task<(Measurement Measurement, LatencyStats Stats)> TimedAsync(string label, int clients, TimeSpan warmup, TimeSpan duration,
+        Func<int, Random, Task> operation, CancellationToken cancellationToken, Func<CancellationToken, Task>? atWindowStart = null)
+    {
+        var measurement = new Measurement();
+        var start = warmup.TotalSeconds;
+        var end = start + duration.TotalSeconds;
+        var marker = atWindowStart is null ? Task.CompletedTask : Task.Run(async () =>
+        {
+            await Task.Delay(warmup, cancellationToken);
+            await atWindowStart(cancellationToken);
+        }, cancellationToken);
+        await ClosedLoop.RunAsync(label, clients, measurement, operation, () => measurement.Elapsed >= end, () => Summary(measurement), cancellationToken);
+        await marker;
+        return (measurement, LatencyStats.Of(measurement.Between(start, end), end - start));
+    }
+
+    private static string Summary(Measurement measurement)
+    {
+        var recent = measurement.Between(Math.Max(0, measurement.Elapsed - 1), measurement.Elapsed);
+        var stats = LatencyStats.Of(recent, Math.Min(1, measurement.Elapsed));
+        return $"{stats.OpsPerSecond,8:0} ops/s  p50 {stats.P50,6:0.00} ms  p99 {stats.P99,7:0.00} ms  " +
+            $"acked {measurement.Acknowledged}, failed {measurement.Failed}, unknown {measurement.Unknown}";
+    }
+
+    private async Task<long> SumAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var counts = await Task.WhenAll(Enumerable.Range(0, settings.W2Keys).Select(key => ReadCounterAsync(prefix + key, cancellationToken)));
+        return counts.Sum();
+    }
+
+    /// <summary>A read changes nothing, so it may be retried whatever went wrong (a dead gateway, say).</summary>
+    private async Task<long> ReadCounterAsync(string key, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return (await grains.GetGrain<IRegisterGrain>(key).ReadAsync(cancellationToken)).CounterValue;
+            }
+            catch (Exception error) when (attempt < 10 && error is not OperationCanceledException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>A counter must hold every acknowledged increment, and at most the uncertain ones besides.</summary>
+    private static string Check(long final, Measurement measurement)
+        => final >= measurement.Acknowledged && final <= measurement.Acknowledged + measurement.Unknown
+            ? $"{final}/{measurement.Acknowledged} ok"
+            : $"{final}/{measurement.Acknowledged} WRONG";
+
+    private static BenchResult Row(string workload, string system, int clients, Measurement measurement, LatencyStats stats,
+        SiloMetrics? metrics = null, string check = "-") => new()
+        {
+            Workload = workload,
+            System = system,
+            Clients = clients,
+            Stats = stats,
+            Acknowledged = measurement.Acknowledged,
+            Failed = measurement.Failed,
+            Unknown = measurement.Unknown,
+            Metrics = metrics,
+            FinalCheck = check,
+        };
+
+    private MeteredWindow Metered() => new(scrape);
+
+    /// <summary>The silos' protocol counters between the start of a measured window and its end.</summary>
+    private sealed class MeteredWindow(Func<CancellationToken, Task<SiloMetrics>> scrape)
+    {
+        private SiloMetrics _start = SiloMetrics.Zero;
+
+        public async Task StartAsync(CancellationToken cancellationToken) => _start = await scrape(cancellationToken);
+
+        public async Task<SiloMetrics> StopAsync(CancellationToken cancellationToken) => await scrape(cancellationToken) - _start;
+    }
+}
+
+internal sealed record BenchSettings
+{
+    public int W1Operations { get; init; } = 2000;
+
+    public int W2Clients { get; init; } = 64;
+
+    public int W2Keys { get; init; } = 1000;
+
+    public TimeSpan W2Warmup { get; init; } = TimeSpan.FromSeconds(3);
+
+    public TimeSpan W2Duration { get; init; } = TimeSpan.FromSeconds(20);
+
+    public int W3Clients { get; init; } = 16;
+
+    public TimeSpan W3Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan KillAfter { get; init; } = TimeSpan.FromSeconds(5);
+}
