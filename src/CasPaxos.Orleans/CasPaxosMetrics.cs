@@ -13,6 +13,7 @@ public sealed class CasPaxosMetrics
     private readonly Counter<long> _rounds;
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _retries;
+    private readonly Histogram<long> _batchSize;
     private readonly Histogram<double> _acceptorWriteDuration;
     private readonly Counter<long> _acceptorWriteConflicts;
     private readonly Counter<long> _colocatedPlacements;
@@ -32,12 +33,15 @@ public sealed class CasPaxosMetrics
         _rounds = meter.CreateCounter<long>("caspaxos.change.rounds", "{round}", "Prepare and accept rounds started.");
         _rejections = meter.CreateCounter<long>("caspaxos.change.rejections", "{rejection}", "Acceptor rejections: another proposer held a higher ballot.");
         _retries = meter.CreateCounter<long>("caspaxos.change.retries", "{round}", "Rounds lost to conflicts or missing replies and started again.");
+        _batchSize = meter.CreateHistogram<long>("caspaxos.proposal.changes", "{change}", "Changes one proposal carried (concurrent changes to one register share a proposal).",
+            tags: null, advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
         _acceptorWriteDuration = meter.CreateHistogram("caspaxos.acceptor.write.duration", "ms", "Durable write of a promise or an accept.", tags: null, advice: LatencyBuckets);
         _acceptorWriteConflicts = meter.CreateCounter<long>("caspaxos.acceptor.write.conflicts", "{write}", "Acceptor writes refused by the ETag check (a duplicate activation wrote first).");
         _colocatedPlacements = meter.CreateCounter<long>("caspaxos.placement.colocated", "{activation}", "Acceptors placed on a silo that already hosts a sibling (fewer silos than replicas).");
     }
 
-    internal void Change<TResult>(ProposalOutcome<RegisterState, TResult> outcome, TimeSpan duration)
+    /// <summary>One proposal's outcome, carrying <paramref name="changes"/> changes.</summary>
+    internal void Change<TResult>(ProposalOutcome<RegisterState, TResult> outcome, TimeSpan duration, int changes)
     {
         var status = outcome.Status switch
         {
@@ -47,7 +51,8 @@ public sealed class CasPaxosMetrics
         };
         var path = outcome.OneRoundTrip ? "one_round_trip" : "prepare";
         _changeDuration.Record(duration.TotalMilliseconds, new KeyValuePair<string, object?>("outcome", status));
-        _changes.Add(1, new KeyValuePair<string, object?>("outcome", status), new KeyValuePair<string, object?>("path", path));
+        _changes.Add(changes, new KeyValuePair<string, object?>("outcome", status), new KeyValuePair<string, object?>("path", path));
+        _batchSize.Record(changes);
         _rounds.Add(outcome.Rounds);
         if (outcome.Rejections > 0)
         {

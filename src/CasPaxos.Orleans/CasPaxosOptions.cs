@@ -28,6 +28,9 @@ public sealed class CasPaxosOptions
     /// <summary>Cap of the random wait between rounds. Default 100 ms.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Most changes to one register that one proposal carries (changes arriving during a round wait for the next). Default 256.</summary>
+    public int MaxBatchSize { get; set; } = 256;
+
     /// <summary>Longest register key in UTF-8 bytes. Default 256.</summary>
     public int MaxKeyBytes { get; set; } = RegisterLimits.DefaultMaxKeyBytes;
 

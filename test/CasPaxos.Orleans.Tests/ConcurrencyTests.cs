@@ -1,3 +1,6 @@
+using System.Text;
+using System.Diagnostics.Metrics;
+
 namespace CasPaxos.Orleans.Tests;
 
 /// <summary>Many proposers on one register: no lost update, no double application.</summary>
@@ -27,5 +30,54 @@ public class ConcurrencyTests(ClusterFixture fixture)
         Assert.Equal(200, outcomes.Acknowledged);
         Assert.Equal(200, final.CounterValue);
         Assert.Equal(200, final.Version);
+    }
+
+    [Fact]
+    public async Task Concurrent_changes_on_one_silo_share_proposals_and_each_caller_gets_its_own_result()
+    {
+        var cluster = await fixture.SharedClusterAsync();
+        var key = "batching/" + Guid.NewGuid().ToString("N");
+        var register = cluster.GrainFactoryOf(cluster.Silos[0]).GetGrain<IRegisterGrain>(key);
+        using var largestBatch = new LargestBatch();
+
+        // Only one claim can find the register absent, whether claims share a proposal or not; every other claim
+        // must see the winner's value, not a value of its own batch that never committed.
+        var claims = Enumerable.Range(0, 100).Select(i => register.SetIfAbsentAsync(Encoding.UTF8.GetBytes($"claim {i}"))).ToArray();
+        var results = await Task.WhenAll(claims);
+
+        var winner = Assert.Single(results, result => result.Applied);
+        Assert.All(results, result => Assert.Equal((1L, winner.State.ValueAsString), (result.State.Version, result.State.ValueAsString)));
+        Assert.True(largestBatch.Value > 1, "no proposal carried more than one change: concurrent callers did not share rounds");
+        Assert.Equal(1, (await register.ReadAsync()).Version);
+    }
+
+    private sealed class LargestBatch : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _value;
+
+        public LargestBatch()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == CasPaxosMetrics.MeterName && instrument.Name == "caspaxos.proposal.changes")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
+            {
+                var seen = Interlocked.Read(ref _value);
+                while (value > seen && Interlocked.CompareExchange(ref _value, value, seen) != seen)
+                {
+                    seen = Interlocked.Read(ref _value);
+                }
+            });
+            _listener.Start();
+        }
+
+        public long Value => Interlocked.Read(ref _value);
+
+        public void Dispose() => _listener.Dispose();
     }
 }

@@ -10,6 +10,7 @@ public class ConfigurationTests(ClusterFixture fixture)
     [InlineData("storage names", "StorageNames names a storage provider per replica")]
     [InlineData("call timeout", "AcceptorCallTimeout must be positive and at most ChangeTimeout")]
     [InlineData("value limit", "MaxValueBytes must lie between 1 and")]
+    [InlineData("batch size", "MaxBatchSize must be at least 1")]
     public async Task A_silo_with_a_bad_setting_refuses_to_start(string mistake, string message)
     {
         Action<CasPaxosOptions> configure = mistake switch
@@ -18,6 +19,7 @@ public class ConfigurationTests(ClusterFixture fixture)
             "missing storage" => options => { options.StorageNames.Add("CasPaxos"); options.StorageNames.Add("elsewhere"); options.StorageNames.Add("CasPaxos"); },
             "storage names" => options => options.StorageNames.Add("CasPaxos"),
             "call timeout" => options => options.AcceptorCallTimeout = TimeSpan.FromSeconds(10),
+            "batch size" => options => options.MaxBatchSize = 0,
             _ => options => options.MaxValueBytes = 0,
         };
 
