@@ -14,6 +14,12 @@ namespace CasPaxos.Core;
 /// own accept that may be stored somewhere, the value certainly lacks the change, which is applied afresh
 /// (committing above those accepts makes them unreachable); otherwise the lineage is too short to tell, and the
 /// outcome is unknown.
+/// <para>
+/// Thrifty accepts (<see cref="ProposerSettings.ThriftyAcceptTimeout"/>): an accept goes first to an accept quorum of
+/// acceptors known to answer (those that confirmed the cached commit, or the first to promise), and to the others
+/// only when one of those refuses or fails, or the timeout passes. Which acceptors receive an accept never matters
+/// for safety; it saves N - F - 1 durable writes per change.
+/// </para>
 /// </remarks>
 public sealed class Proposal<TValue, TResult>
     where TValue : class
@@ -28,10 +34,15 @@ public sealed class Proposal<TValue, TResult>
     private readonly TimeSpan _deadline;
     private readonly Proposer<TValue>.Committed? _cached;
     private readonly bool[] _answered;
+    private readonly bool[] _asked;
+    private readonly List<int> _grantedBy = [];
     private readonly Dictionary<Ballot, (TValue Value, TResult Result)> _sentAccepts = [];
 
     private Phase _phase = Phase.NotStarted;
     private Ballot _ballot;
+    private int _asks;
+    private TimeSpan _sparesAt = TimeSpan.MaxValue;
+    private int _spareRounds;
     private int _granted;
     private int _rejected;
     private int _failed;
@@ -60,6 +71,7 @@ public sealed class Proposal<TValue, TResult>
         _deadline = now + proposer.Settings.ChangeTimeout;
         _cached = cached;
         _answered = new bool[_quorum.Acceptors];
+        _asked = new bool[_quorum.Acceptors];
         Key = key;
     }
 
@@ -83,8 +95,13 @@ public sealed class Proposal<TValue, TResult>
     /// <summary>Whether an accept carrying this change was ever sent: until then, abandoning it cannot apply it.</summary>
     public bool AcceptSent => _sentAccepts.Count > 0;
 
-    /// <summary>When the driver must next call <see cref="OnTimer"/>: the end of a backoff, or the deadline.</summary>
-    public TimeSpan WakeAt => _phase == Phase.BackingOff && _backoffUntil < _deadline ? _backoffUntil : _deadline;
+    /// <summary>When the driver must next call <see cref="OnTimer"/>: the end of a backoff, the thrifty timeout, or the deadline.</summary>
+    public TimeSpan WakeAt => _phase switch
+    {
+        Phase.BackingOff when _backoffUntil < _deadline => _backoffUntil,
+        Phase.Accepting when _sparesAt < _deadline => _sparesAt,
+        _ => _deadline,
+    };
 
     public IReadOnlyList<AcceptorRequest> Start(TimeSpan now)
     {
@@ -96,7 +113,7 @@ public sealed class Proposal<TValue, TResult>
         if (_cached is { } cached)
         {
             // One round trip: the acceptors stored the promise cached.Ballot.Next() with our last accept.
-            return ApplyAndAccept(cached.Ballot.Next(), cached.Value, cached.Lineage.Descend(cached.Ballot, _lineageDepth));
+            return ApplyAndAccept(cached.Ballot.Next(), cached.Value, cached.Lineage.Descend(cached.Ballot, _lineageDepth), cached.Acknowledged, now);
         }
 
         return BeginPrepare();
@@ -113,6 +130,7 @@ public sealed class Proposal<TValue, TResult>
         if (reply.Promised)
         {
             _granted++;
+            _grantedBy.Add(replica);
             if (reply.Accepted > _highestAccepted)
             {
                 _highestAccepted = reply.Accepted;
@@ -120,7 +138,7 @@ public sealed class Proposal<TValue, TResult>
                 _highestLineage = reply.Lineage;
             }
 
-            return _granted == _quorum.Prepare ? ChooseValue() : NoRequests;
+            return _granted == _quorum.Prepare ? ChooseValue(now) : NoRequests;
         }
 
         NoteRejection(reply.RejectedBy);
@@ -138,6 +156,7 @@ public sealed class Proposal<TValue, TResult>
         if (reply.Accepted)
         {
             _granted++;
+            _grantedBy.Add(replica);
             if (_granted == _quorum.Accept)
             {
                 Commit();
@@ -161,10 +180,11 @@ public sealed class Proposal<TValue, TResult>
     /// (the request certainly never took effect, say the acceptor's database refused the connection), the acceptor
     /// may have stored it.
     /// </summary>
-    public IReadOnlyList<AcceptorRequest> OnCallFailed(int replica, Ballot ballot, string error, TimeSpan now, bool mayHaveActed = true)
+    public IReadOnlyList<AcceptorRequest> OnCallFailed(AcceptorRequest request, string error, TimeSpan now, bool mayHaveActed = true)
     {
-        var phase = _phase;
-        if (!TakeAnswer(Phase.Preparing, replica, ballot) && !TakeAnswer(Phase.Accepting, replica, ballot))
+        ArgumentNullException.ThrowIfNull(request);
+        var (phase, replica) = (request is PrepareRequest ? Phase.Preparing : Phase.Accepting, request.Replica);
+        if (!TakeAnswer(phase, replica, request.Ballot))
         {
             return NoRequests;
         }
@@ -192,7 +212,12 @@ public sealed class Proposal<TValue, TResult>
             return NoRequests;
         }
 
-        return _phase == Phase.BackingOff && now >= _backoffUntil ? BeginPrepare() : NoRequests;
+        return _phase switch
+        {
+            Phase.BackingOff when now >= _backoffUntil => BeginPrepare(),
+            Phase.Accepting when now >= _sparesAt => AskSpares(),
+            _ => NoRequests,
+        };
     }
 
     /// <summary>The caller no longer waits. The outcome is unknown if an accept may be stored somewhere.</summary>
@@ -206,7 +231,7 @@ public sealed class Proposal<TValue, TResult>
 
     private bool TakeAnswer(Phase phase, int replica, Ballot ballot)
     {
-        if (_phase != phase || ballot != _ballot || (uint)replica >= (uint)_answered.Length || _answered[replica])
+        if (_phase != phase || ballot != _ballot || (uint)replica >= (uint)_answered.Length || !_asked[replica] || _answered[replica])
         {
             return false; // late, duplicated or foreign: it belongs to a round that is over
         }
@@ -215,7 +240,11 @@ public sealed class Proposal<TValue, TResult>
         return true;
     }
 
-    private int Unanswered => _quorum.Acceptors - _granted - _rejected - _failed;
+    /// <summary>Requests of this round sent and not yet answered.</summary>
+    private int Unanswered => _asks - _granted - _rejected - _failed;
+
+    /// <summary>Acceptors this round has not sent its request to yet (thrifty accepts keep them in reserve).</summary>
+    private int Unasked => _quorum.Acceptors - _asks;
 
     private void NoteRejection(Ballot rejectedBy)
     {
@@ -230,21 +259,22 @@ public sealed class Proposal<TValue, TResult>
         _highestAccepted = Ballot.Zero;
         _highestValue = null;
         _highestLineage = Lineage.Empty;
-        return Broadcast(replica => new PrepareRequest(replica, _ballot));
+        return Ask(Enumerable.Range(0, _quorum.Acceptors), replica => new PrepareRequest(replica, _ballot));
     }
 
-    private IReadOnlyList<AcceptorRequest> ChooseValue()
+    private IReadOnlyList<AcceptorRequest> ChooseValue(TimeSpan now)
     {
         var lineage = _highestLineage.Descend(_highestAccepted, _lineageDepth);
+        int[] promisers = [.. _grantedBy]; // they answered first: the accept goes to them
         if (_sentAccepts.TryGetValue(_highestAccepted, out var own))
         {
-            return BeginAccept(_ballot, own.Value, own.Result, lineage);
+            return BeginAccept(_ballot, own.Value, own.Result, lineage, promisers, now);
         }
 
         if (_highestValue is { } value && _sentAccepts.Keys.FirstOrDefault(_highestLineage.Contains) is { IsZero: false } ancestor)
         {
             // Another proposer built on our accept: the value holds our change, and committing it commits the change.
-            return BeginAccept(_ballot, value, _sentAccepts[ancestor].Result, lineage);
+            return BeginAccept(_ballot, value, _sentAccepts[ancestor].Result, lineage, promisers, now);
         }
 
         if (_oldestPossiblyStored is { } oldest && _highestAccepted > oldest && !_highestLineage.ReachesBelow(oldest))
@@ -254,10 +284,10 @@ public sealed class Proposal<TValue, TResult>
             return NoRequests;
         }
 
-        return ApplyAndAccept(_ballot, _highestValue, lineage);
+        return ApplyAndAccept(_ballot, _highestValue, lineage, promisers, now);
     }
 
-    private IReadOnlyList<AcceptorRequest> ApplyAndAccept(Ballot ballot, TValue? current, Lineage lineage)
+    private IReadOnlyList<AcceptorRequest> ApplyAndAccept(Ballot ballot, TValue? current, Lineage lineage, IReadOnlyList<int> preferred, TimeSpan now)
     {
         TValue next;
         TResult result;
@@ -285,10 +315,11 @@ public sealed class Proposal<TValue, TResult>
             throw new InvalidOperationException("A change function must return a value; represent deletion inside the value.");
         }
 
-        return BeginAccept(ballot, next, result, lineage);
+        return BeginAccept(ballot, next, result, lineage, preferred, now);
     }
 
-    private AcceptorRequest[] BeginAccept(Ballot ballot, TValue value, TResult result, Lineage lineage)
+    /// <param name="preferred">Acceptors that answered the last round first: a thrifty accept goes to them.</param>
+    private AcceptorRequest[] BeginAccept(Ballot ballot, TValue value, TResult result, Lineage lineage, IReadOnlyList<int> preferred, TimeSpan now)
     {
         StartRound(Phase.Accepting, ballot);
         _proposer.Clock.Observe(ballot.Next()); // acceptors that take it promise ballot.Next(): our next prepare must lie above
@@ -296,7 +327,22 @@ public sealed class Proposal<TValue, TResult>
         _proposedResult = result;
         _proposedLineage = lineage;
         _sentAccepts[ballot] = (value, result);
-        return Broadcast(replica => new AcceptRequest<TValue>(replica, ballot, value, lineage));
+        if (_proposer.Settings.ThriftyAcceptTimeout is { } timeout && preferred.Count >= _quorum.Accept)
+        {
+            _sparesAt = now + timeout;
+            return Ask(preferred.Take(_quorum.Accept), AcceptFor);
+        }
+
+        return Ask(Enumerable.Range(0, _quorum.Acceptors), AcceptFor);
+    }
+
+    private AcceptRequest<TValue> AcceptFor(int replica) => new(replica, _ballot, _proposedValue!, _proposedLineage);
+
+    /// <summary>The accept of this round, to the acceptors a thrifty accept held in reserve.</summary>
+    private AcceptorRequest[] AskSpares()
+    {
+        _spareRounds++;
+        return Ask(Enumerable.Range(0, _quorum.Acceptors).Where(replica => !_asked[replica]).ToArray(), AcceptFor);
     }
 
     private void StartRound(Phase phase, Ballot ballot)
@@ -304,19 +350,29 @@ public sealed class Proposal<TValue, TResult>
         _phase = phase;
         _ballot = ballot;
         _rounds++;
-        _granted = _rejected = _failed = _maybeStored = 0;
+        _asks = _granted = _rejected = _failed = _maybeStored = 0;
+        _sparesAt = TimeSpan.MaxValue;
+        _grantedBy.Clear();
         Array.Clear(_answered);
+        Array.Clear(_asked);
     }
 
-    private AcceptorRequest[] Broadcast(Func<int, AcceptorRequest> request)
+    private AcceptorRequest[] Ask(IEnumerable<int> replicas, Func<int, AcceptorRequest> request)
     {
-        var requests = new AcceptorRequest[_quorum.Acceptors];
-        for (var replica = 0; replica < requests.Length; replica++)
+        var requests = new List<AcceptorRequest>(_quorum.Acceptors);
+        foreach (var replica in replicas)
         {
-            requests[replica] = request(replica);
+            _asked[replica] = true;
+            _asks++;
+            requests.Add(request(replica));
         }
 
-        return requests;
+        if (Unasked == 0)
+        {
+            _sparesAt = TimeSpan.MaxValue;
+        }
+
+        return [.. requests];
     }
 
     private IReadOnlyList<AcceptorRequest> PrepareLostIfHopeless(TimeSpan now)
@@ -327,6 +383,11 @@ public sealed class Proposal<TValue, TResult>
         if (_granted + Unanswered >= _quorum.Accept)
         {
             return NoRequests;
+        }
+
+        if (Unasked > 0 && _granted + Unanswered + Unasked >= _quorum.Accept)
+        {
+            return AskSpares(); // the acceptors held in reserve can still make the quorum
         }
 
         if (_granted > 0 || _maybeStored > 0)
@@ -392,7 +453,7 @@ public sealed class Proposal<TValue, TResult>
 
     private void Commit()
     {
-        _proposer.OnCommitted(Key, _ballot, _proposedValue!, _proposedLineage);
+        _proposer.OnCommitted(Key, _ballot, _proposedValue!, _proposedLineage, [.. _grantedBy]);
         Outcome = new ProposalOutcome<TValue, TResult>
         {
             Status = ProposalStatus.Committed,
@@ -403,6 +464,7 @@ public sealed class Proposal<TValue, TResult>
             Rounds = _rounds,
             Retries = _lostRounds,
             Rejections = _rejections,
+            SpareRounds = _spareRounds,
             OneRoundTrip = _cached is { } cached && _ballot == cached.Ballot.Next(),
         };
         _phase = Phase.Done;
@@ -419,6 +481,7 @@ public sealed class Proposal<TValue, TResult>
             Rounds = _rounds,
             Retries = _lostRounds,
             Rejections = _rejections,
+            SpareRounds = _spareRounds,
         };
         _phase = Phase.Done;
     }

@@ -65,6 +65,9 @@ public sealed record ProposalOutcome<TValue, TResult>
     /// <summary>Rejections received from acceptors that had promised a higher ballot.</summary>
     public int Rejections { get; init; }
 
+    /// <summary>Accept rounds that went to the acceptors a thrifty accept held in reserve (a preferred one refused, failed or was slow).</summary>
+    public int SpareRounds { get; init; }
+
     /// <summary>True when the change committed without a prepare round, on the promise stored by the previous accept.</summary>
     public bool OneRoundTrip { get; init; }
 }

@@ -99,19 +99,21 @@ public sealed class ProposalRunner<TValue>
         ChannelWriter<Func<TimeSpan, IReadOnlyList<AcceptorRequest>>> replies, CancellationToken abandon)
     {
         var (replica, ballot) = (request.Replica, request.Ballot);
+        // The token reaches the transport, so that a call given up on is withdrawn there too (an Orleans call stops
+        // waiting for its response at once), and bounds the wait here for transports that ignore it.
+        using var call = new CancellationTokenSource(_callTimeout, _time);
+        using var abandoned = abandon.Register(static source => ((CancellationTokenSource)source!).Cancel(), call);
         Func<TimeSpan, IReadOnlyList<AcceptorRequest>> feed;
         try
         {
             switch (request)
             {
                 case PrepareRequest prepare:
-                    var promise = await _transport.PrepareAsync(proposal.Key, prepare, abandon)
-                        .WaitAsync(_callTimeout, _time, abandon).ConfigureAwait(false);
+                    var promise = await _transport.PrepareAsync(proposal.Key, prepare, call.Token).WaitAsync(call.Token).ConfigureAwait(false);
                     feed = now => proposal.OnPrepareReply(replica, ballot, promise, now);
                     break;
                 case AcceptRequest<TValue> accept:
-                    var ack = await _transport.AcceptAsync(proposal.Key, accept, abandon)
-                        .WaitAsync(_callTimeout, _time, abandon).ConfigureAwait(false);
+                    var ack = await _transport.AcceptAsync(proposal.Key, accept, call.Token).WaitAsync(call.Token).ConfigureAwait(false);
                     feed = now => proposal.OnAcceptReply(replica, ballot, ack, now);
                     break;
                 default:
@@ -125,17 +127,17 @@ public sealed class ProposalRunner<TValue>
         catch (RequestNotAppliedException notApplied)
         {
             var message = notApplied.Message;
-            feed = now => proposal.OnCallFailed(replica, ballot, message, now, mayHaveActed: false);
+            feed = now => proposal.OnCallFailed(request, message, now, mayHaveActed: false);
         }
-        catch (TimeoutException)
+        catch (Exception error) when (error is TimeoutException || (error is OperationCanceledException && call.IsCancellationRequested))
         {
             var timeout = _callTimeout;
-            feed = now => proposal.OnCallFailed(replica, ballot, $"no reply within {timeout.TotalMilliseconds:0} ms", now);
+            feed = now => proposal.OnCallFailed(request, $"no reply within {timeout.TotalMilliseconds:0} ms", now);
         }
         catch (Exception error)
         {
             var message = error.Message;
-            feed = now => proposal.OnCallFailed(replica, ballot, message, now);
+            feed = now => proposal.OnCallFailed(request, message, now);
         }
 
         replies.TryWrite(feed);

@@ -47,12 +47,13 @@ public sealed class Proposer<TValue>
     /// <summary>Drops what the proposer remembers of <paramref name="key"/>: its next change prepares first.</summary>
     public void Forget(string key) => _lastCommitted.Remove(key);
 
-    internal void OnCommitted(string key, Ballot ballot, TValue value, Lineage lineage)
+    /// <param name="acknowledged">The acceptors whose acknowledgements made the quorum: the next accept goes to them first.</param>
+    internal void OnCommitted(string key, Ballot ballot, TValue value, Lineage lineage, int[] acknowledged)
     {
         Clock.Observe(ballot.Next());
         if (!_lastCommitted.TryGetValue(key, out var known) || known.Ballot < ballot)
         {
-            _lastCommitted[key] = new Committed(ballot, value, lineage);
+            _lastCommitted[key] = new Committed(ballot, value, lineage, acknowledged);
         }
     }
 
@@ -69,7 +70,7 @@ public sealed class Proposer<TValue>
         return TimeSpan.FromTicks((long)(cap * _random.NextDouble()));
     }
 
-    internal readonly record struct Committed(Ballot Ballot, TValue Value, Lineage Lineage);
+    internal readonly record struct Committed(Ballot Ballot, TValue Value, Lineage Lineage, int[] Acknowledged);
 }
 
 /// <summary>

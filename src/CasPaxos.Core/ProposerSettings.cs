@@ -25,6 +25,13 @@ public sealed record ProposerSettings
     /// </summary>
     public bool TransportMayDuplicate { get; init; } = true;
 
+    /// <summary>
+    /// Thrifty accepts: send an accept to an accept quorum of acceptors that answered the last round, and to the rest only
+    /// if one of them refuses or fails, or after this long without a quorum. Null (the default) sends every accept to all
+    /// acceptors at once, as the paper does.
+    /// </summary>
+    public TimeSpan? ThriftyAcceptTimeout { get; init; }
+
     public void Validate()
     {
         if (LineageDepth < 1)
@@ -35,6 +42,11 @@ public sealed record ProposerSettings
         if (ChangeTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(ChangeTimeout), ChangeTimeout, "The change timeout must be positive.");
+        }
+
+        if (ThriftyAcceptTimeout is { } thrifty && thrifty <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ThriftyAcceptTimeout), thrifty, "The thrifty accept timeout must be positive (or null to send every accept to all acceptors).");
         }
 
         if (InitialBackoff <= TimeSpan.Zero || MaxBackoff < InitialBackoff)

@@ -7,8 +7,9 @@ namespace CasPaxos.Orleans;
 /// <remarks>
 /// Errors: <see cref="InvalidRegisterKeyException"/>, <see cref="ValueTooLargeException"/>,
 /// <see cref="ChangeFailedException"/> and <see cref="RegisterUnavailableException"/> mean the change did not apply;
-/// <see cref="ChangeOutcomeUnknownException"/> means it may have. Cancelling before any accept was sent throws
-/// <see cref="OperationCanceledException"/>; cancelling later gives the unknown outcome.
+/// <see cref="ChangeOutcomeUnknownException"/> means it may have. Cancelling throws <see cref="OperationCanceledException"/>
+/// at once: a change still queued at the proposer is withdrawn, but one that a round already carries may still apply,
+/// so to a remote caller a cancelled change has an unknown outcome.
 /// </remarks>
 [Alias("caspaxos.IRegisterGrain")]
 public interface IRegisterGrain : IGrainWithStringKey

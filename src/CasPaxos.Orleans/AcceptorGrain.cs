@@ -43,7 +43,7 @@ internal sealed partial class AcceptorGrain : Grain, IAcceptorGrain
         _logger = logger;
     }
 
-    public async Task<PrepareResponse> Prepare(Ballot ballot)
+    public async Task<PrepareResponse> Prepare(Ballot ballot, CancellationToken cancellationToken)
     {
         var decision = Acceptor.Prepare(_storage.State.ToState(), ballot);
         if (decision.NextState is { } next && !await TryStoreAsync(next, "prepare"))
@@ -54,7 +54,7 @@ internal sealed partial class AcceptorGrain : Grain, IAcceptorGrain
         return PrepareResponse.From(decision.Reply);
     }
 
-    public async Task<AcceptReply> Accept(Ballot ballot, RegisterState value, Lineage lineage)
+    public async Task<AcceptReply> Accept(Ballot ballot, RegisterState value, Lineage lineage, CancellationToken cancellationToken)
     {
         var decision = Acceptor.Accept(_storage.State.ToState(), ballot, value, lineage);
         if (decision.NextState is { } next && !await TryStoreAsync(next, "accept"))

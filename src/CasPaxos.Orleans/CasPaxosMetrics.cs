@@ -13,6 +13,7 @@ public sealed class CasPaxosMetrics
     private readonly Counter<long> _rounds;
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _retries;
+    private readonly Counter<long> _spareAccepts;
     private readonly Histogram<long> _batchSize;
     private readonly Histogram<double> _acceptorWriteDuration;
     private readonly Counter<long> _acceptorWriteConflicts;
@@ -33,6 +34,7 @@ public sealed class CasPaxosMetrics
         _rounds = meter.CreateCounter<long>("caspaxos.change.rounds", "{round}", "Prepare and accept rounds started.");
         _rejections = meter.CreateCounter<long>("caspaxos.change.rejections", "{rejection}", "Acceptor rejections: another proposer held a higher ballot.");
         _retries = meter.CreateCounter<long>("caspaxos.change.retries", "{round}", "Rounds lost to conflicts or missing replies and started again.");
+        _spareAccepts = meter.CreateCounter<long>("caspaxos.change.spare_accepts", "{round}", "Thrifty accept rounds that also went to the acceptors held in reserve (one of the F+1 refused, failed or was slow).");
         _batchSize = meter.CreateHistogram<long>("caspaxos.proposal.changes", "{change}", "Changes one proposal carried (concurrent changes to one register share a proposal).",
             tags: null, advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
         _acceptorWriteDuration = meter.CreateHistogram("caspaxos.acceptor.write.duration", "ms", "Durable write of a promise or an accept.", tags: null, advice: LatencyBuckets);
@@ -62,6 +64,11 @@ public sealed class CasPaxosMetrics
         if (outcome.Retries > 0)
         {
             _retries.Add(outcome.Retries);
+        }
+
+        if (outcome.SpareRounds > 0)
+        {
+            _spareAccepts.Add(outcome.SpareRounds);
         }
     }
 

@@ -28,6 +28,16 @@ public sealed class CasPaxosOptions
     /// <summary>Cap of the random wait between rounds. Default 100 ms.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Thrifty accepts: send each accept to F+1 acceptors (those that answered the last round) instead of all N, and to the
+    /// others only if one of them refuses or fails, or after <see cref="ThriftyAcceptTimeout"/>. Saves N-F-1 durable
+    /// writes per change. Default true.
+    /// </summary>
+    public bool ThriftyAccepts { get; set; } = true;
+
+    /// <summary>How long a thrifty accept waits for its F+1 acceptors before sending to the rest. Default 20 ms.</summary>
+    public TimeSpan ThriftyAcceptTimeout { get; set; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>Most changes to one register that one proposal carries (changes arriving during a round wait for the next). Default 256.</summary>
     public int MaxBatchSize { get; set; } = 256;
 
@@ -57,5 +67,6 @@ public sealed class CasPaxosOptions
         InitialBackoff = InitialBackoff,
         MaxBackoff = MaxBackoff,
         TransportMayDuplicate = false, // Orleans delivers each grain call at most once: it never resends
+        ThriftyAcceptTimeout = ThriftyAccepts ? ThriftyAcceptTimeout : null,
     };
 }

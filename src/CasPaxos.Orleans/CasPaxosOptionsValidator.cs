@@ -29,6 +29,8 @@ internal sealed class CasPaxosOptionsValidator(IOptions<CasPaxosOptions> options
             $"{nameof(o.AcceptorCallTimeout)} must be positive and at most {nameof(o.ChangeTimeout)} ({o.ChangeTimeout}); it is {o.AcceptorCallTimeout}.");
         Require(o.InitialBackoff > TimeSpan.Zero && o.MaxBackoff >= o.InitialBackoff,
             $"Backoff must satisfy 0 < {nameof(o.InitialBackoff)} ({o.InitialBackoff}) <= {nameof(o.MaxBackoff)} ({o.MaxBackoff}).");
+        Require(!o.ThriftyAccepts || (o.ThriftyAcceptTimeout > TimeSpan.Zero && o.ThriftyAcceptTimeout < o.AcceptorCallTimeout),
+            $"{nameof(o.ThriftyAcceptTimeout)} must be positive and below {nameof(o.AcceptorCallTimeout)} ({o.AcceptorCallTimeout}); it is {o.ThriftyAcceptTimeout}.");
         Require(o.MaxBatchSize >= 1, $"{nameof(o.MaxBatchSize)} must be at least 1; it is {o.MaxBatchSize}.");
         Require(o.StorageNames.Count == 0 || o.StorageNames.Count == o.ReplicaCount,
             $"{nameof(o.StorageNames)} names a storage provider per replica: give {o.ReplicaCount} names or none (then all replicas use \"{CasPaxosOptions.DefaultStorageName}\"); it has {o.StorageNames.Count}.");

@@ -49,7 +49,7 @@ internal sealed class InMemoryAcceptors(int count)
                 case Delivery.Lose:
                     break;
                 case Delivery.Fail:
-                    Enqueue(queue, proposal.OnCallFailed(request.Replica, request.Ballot, $"replica {request.Replica} is down", Now));
+                    Enqueue(queue, proposal.OnCallFailed(request, $"replica {request.Replica} is down", Now));
                     break;
                 default:
                     Enqueue(queue, Deliver(proposal, request));

@@ -11,6 +11,7 @@ public class ConfigurationTests(ClusterFixture fixture)
     [InlineData("call timeout", "AcceptorCallTimeout must be positive and at most ChangeTimeout")]
     [InlineData("value limit", "MaxValueBytes must lie between 1 and")]
     [InlineData("batch size", "MaxBatchSize must be at least 1")]
+    [InlineData("thrifty timeout", "ThriftyAcceptTimeout must be positive and below AcceptorCallTimeout")]
     public async Task A_silo_with_a_bad_setting_refuses_to_start(string mistake, string message)
     {
         Action<CasPaxosOptions> configure = mistake switch
@@ -20,6 +21,7 @@ public class ConfigurationTests(ClusterFixture fixture)
             "storage names" => options => options.StorageNames.Add("CasPaxos"),
             "call timeout" => options => options.AcceptorCallTimeout = TimeSpan.FromSeconds(10),
             "batch size" => options => options.MaxBatchSize = 0,
+            "thrifty timeout" => options => options.ThriftyAcceptTimeout = TimeSpan.FromSeconds(3),
             _ => options => options.MaxValueBytes = 0,
         };
 

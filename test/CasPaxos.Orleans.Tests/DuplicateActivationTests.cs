@@ -61,13 +61,20 @@ public class DuplicateActivationTests(ClusterFixture fixture)
         var cluster = await fixture.SharedClusterAsync();
         var registerKey = "dup-grain/" + Guid.NewGuid().ToString("N");
         await cluster.Client.GetGrain<IRegisterGrain>(registerKey).SetAsync("x");
-        var acceptorKey = AcceptorKey.Format(0, registerKey);
+
+        // A replica that accepted "x" (a thrifty accept reaches only a quorum of them).
+        var holders = new List<(string Key, IGrainStorage Storage, GrainId GrainId, GrainState<AcceptorRecord> Row)>();
+        for (var replica = 0; replica < ClusterFixture.SharedReplicas; replica++)
+        {
+            var (rowStorage, rowId) = await RowAsync(AcceptorKey.Format(replica, registerKey));
+            holders.Add((AcceptorKey.Format(replica, registerKey), rowStorage, rowId, await ReadAsync(rowStorage, rowId)));
+        }
+
+        var (acceptorKey, storage, grainId, other) = holders.First(holder => holder.Row.State!.Value?.ValueAsString == "x");
         var acceptor = cluster.Client.GetGrain<IAcceptorGrain>(acceptorKey);
-        await acceptor.Prepare(Ballot.Zero); // make sure replica 0 is active (a rejected prepare writes nothing)
+        await acceptor.Prepare(Ballot.Zero); // make sure the acceptor is active (a rejected prepare writes nothing)
 
         // A second activation of the same acceptor stores a promise through the same storage provider.
-        var (storage, grainId) = await RowAsync(acceptorKey);
-        var other = await ReadAsync(storage, grainId);
         var othersPromise = new Ballot(1_000_000, 77);
         other.State!.Promise = othersPromise;
         await storage.WriteStateAsync(AcceptorGrain.StateName, grainId, other);

@@ -52,6 +52,7 @@ internal sealed class Simulation
             TransportMayDuplicate = config.DuplicateRate > 0 && config.Bug != InjectedBug.TrustRejectionsDespiteDuplicates,
             // The lineage catches most adoptions of an accept wrongly believed unstored; the bug shows with short ones.
             LineageDepth = config.Bug == InjectedBug.TrustRejectionsDespiteDuplicates ? 1 : 8,
+            ThriftyAcceptTimeout = config.ThriftyAcceptTimeoutMicros is { } thrifty ? TimeSpan.FromMicroseconds(thrifty) : null,
         };
         _callTimeout = (3 * config.MaxDelayMicros) + 1_000;
         _acceptors = Enumerable.Range(0, config.Acceptors).Select(_ => new AcceptorNode()).ToArray();
@@ -231,7 +232,7 @@ internal sealed class Simulation
         {
             PrepareReply<RegisterState> promise => proposal.OnPrepareReply(request.Replica, request.Ballot, promise, Now),
             AcceptReply ack => proposal.OnAcceptReply(request.Replica, request.Ballot, ack, Now),
-            _ => proposal.OnCallFailed(request.Replica, request.Ballot, "no reply in time", Now),
+            _ => proposal.OnCallFailed(request, "no reply in time", Now),
         };
         Send(node, flight, requests);
     }
@@ -242,6 +243,7 @@ internal sealed class Simulation
         if (proposal.Outcome is { } outcome)
         {
             node.Proposals.Remove(flight.Id);
+            Stats.SpareRounds += outcome.SpareRounds;
             var operation = flight.Operation;
             var status = outcome.Status switch
             {
@@ -501,6 +503,9 @@ internal sealed class SimulationStats
 
     public int LinkCuts { get; set; }
 
+    /// <summary>Thrifty accepts that went on to the acceptors held in reserve.</summary>
+    public int SpareRounds { get; set; }
+
     public void Count(OperationStatus status)
     {
         switch (status)
@@ -519,5 +524,5 @@ internal sealed class SimulationStats
 
     public override string ToString()
         => $"{Committed} committed, {Failed} failed, {Unknown} unknown; {Messages} messages ({Dropped} dropped); " +
-           $"{AcceptorCrashes} acceptor crashes, {ProposerCrashes} proposer crashes, {LinkCuts} link cuts";
+           $"{AcceptorCrashes} acceptor crashes, {ProposerCrashes} proposer crashes, {LinkCuts} link cuts, {SpareRounds} spare accept rounds";
 }

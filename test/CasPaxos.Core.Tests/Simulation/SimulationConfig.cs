@@ -61,10 +61,14 @@ public sealed record SimulationConfig
     /// <summary>Whether a proposer runs one change per key at a time, as the Orleans proposer grain does.</summary>
     public bool OneChangePerKeyPerProposer { get; init; }
 
+    /// <summary>Thrifty accepts: how long an accept waits for its first quorum before going to the rest (null: to all at once).</summary>
+    public int? ThriftyAcceptTimeoutMicros { get; init; }
+
     public InjectedBug Bug { get; init; }
 
     /// <summary>A run's shape drawn from its seed: sizes, fault rates and concurrency all vary.</summary>
-    public static SimulationConfig FromSeed(int seed, InjectedBug bug = InjectedBug.None)
+    /// <param name="thrifty">Forces thrifty accepts on or off; null draws it from the seed like everything else.</param>
+    public static SimulationConfig FromSeed(int seed, InjectedBug bug = InjectedBug.None, bool? thrifty = null)
     {
         var random = new Random(seed);
         int[] acceptorCounts = [1, 3, 3, 3, 5, 5];
@@ -87,6 +91,14 @@ public sealed record SimulationConfig
             OneChangePerKeyPerProposer = random.Next(2) == 0,
             Bug = bug,
         };
+        config = config with
+        {
+            ThriftyAcceptTimeoutMicros = (random.Next(2) == 0, random.Next(config.MinDelayMicros, 3 * config.MaxDelayMicros)) switch
+            {
+                (var drawn, var timeout) when thrifty ?? drawn => timeout,
+                _ => null,
+            },
+        };
 
         // Duplicated accepts overtaken between their copies need contention on one key to matter.
         return bug == InjectedBug.TrustRejectionsDespiteDuplicates
@@ -97,5 +109,5 @@ public sealed record SimulationConfig
     public override string ToString()
         => $"seed {Seed}: N={Acceptors} proposers={Proposers} keys={Keys} clients={Clients} ops={Operations} delay={MinDelayMicros}-{MaxDelayMicros}us " +
            $"drop={DropRate:P0} dup={DuplicateRate:P0} acceptor-crash={AcceptorCrashRate:0.###}/ms proposer-crash={ProposerCrashRate:0.###}/ms " +
-           $"link-cut={LinkCutRate:0.###}/ms one-change-per-key={OneChangePerKeyPerProposer} bug={Bug}";
+           $"link-cut={LinkCutRate:0.###}/ms one-change-per-key={OneChangePerKeyPerProposer} thrifty={ThriftyAcceptTimeoutMicros?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "off"}us bug={Bug}";
 }

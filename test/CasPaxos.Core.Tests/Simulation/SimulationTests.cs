@@ -25,9 +25,9 @@ public class SimulationTests(ITestOutputHelper output)
             ? $"CASPAXOS_SIM_SEED={seed} dotnet test test/CasPaxos.Core.Tests --filter \"FullyQualifiedName~SimulationTests.Replay\""
             : $"(negative control {bug}, seed {seed})";
 
-    internal static (SimulationConfig Config, IReadOnlyList<HistoryOperation> History, SimulationStats Stats, CheckResult Check) Run(int seed, InjectedBug bug = InjectedBug.None)
+    internal static (SimulationConfig Config, IReadOnlyList<HistoryOperation> History, SimulationStats Stats, CheckResult Check) Run(int seed, InjectedBug bug = InjectedBug.None, bool? thrifty = null)
     {
-        var config = SimulationConfig.FromSeed(seed, bug);
+        var config = SimulationConfig.FromSeed(seed, bug, thrifty);
         var simulation = new Simulation(config);
         var history = simulation.Run();
         return (config, history, simulation.Stats, LinearizabilityChecker.Check(history, CheckBudget));
@@ -39,7 +39,7 @@ public class SimulationTests(ITestOutputHelper output)
         var first = Setting("CASPAXOS_SIM_FIRST_SEED", 1);
         var count = Setting("CASPAXOS_SIM_SEEDS", DefaultSeeds);
         var failures = new ConcurrentBag<string>();
-        long operations = 0, committed = 0, unknown = 0, failed = 0, messages = 0, crashes = 0;
+        long operations = 0, committed = 0, unknown = 0, failed = 0, messages = 0, crashes = 0, spareRounds = 0;
         var longest = 0;
         var started = Stopwatch.GetTimestamp();
         Parallel.For(first, first + count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, seed =>
@@ -51,6 +51,7 @@ public class SimulationTests(ITestOutputHelper output)
             Interlocked.Add(ref failed, stats.Failed);
             Interlocked.Add(ref messages, stats.Messages);
             Interlocked.Add(ref crashes, stats.AcceptorCrashes + stats.ProposerCrashes);
+            Interlocked.Add(ref spareRounds, stats.SpareRounds);
             InterlockedMax(ref longest, history.Count);
             if (!check.Linearizable)
             {
@@ -62,9 +63,10 @@ public class SimulationTests(ITestOutputHelper output)
         });
 
         output.WriteLine($"{count} seeds from {first}: {operations} operations ({committed} committed, {failed} failed, {unknown} unknown), " +
-            $"{messages} messages, {crashes} crashes; longest history {longest}; {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+            $"{messages} messages, {crashes} crashes, {spareRounds} spare accept rounds; longest history {longest}; {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
         Assert.True(failures.IsEmpty, string.Join(Environment.NewLine + Environment.NewLine, failures.OrderBy(f => f, StringComparer.Ordinal)));
         Assert.True(committed > operations / 2, $"only {committed} of {operations} operations committed: the faults leave too little to check");
+        Assert.True(count < 100 || spareRounds > 0, "no thrifty accept ever went on to its reserve acceptors: the simulation does not exercise that path");
     }
 
     [Fact]
