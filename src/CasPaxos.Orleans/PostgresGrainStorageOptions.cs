@@ -13,7 +13,10 @@ public sealed class PostgresGrainStorageOptions
     /// <summary>Most writes one statement carries (native provider). Default 256.</summary>
     public int MaxBatchSize { get; set; } = 256;
 
-    /// <summary>Batches in flight at once (native provider): while one commits, the next can be sent. Default 2.</summary>
+    /// <summary>
+    /// Statements in flight at once per storage provider (native provider): a write goes out at once while fewer are
+    /// running; beyond that, writes queue and share the next statement. Default 2.
+    /// </summary>
     public int ConcurrentBatches { get; set; } = 2;
 
     /// <summary>Connections per silo when the connection string does not say "Maximum Pool Size". Default 20.</summary>

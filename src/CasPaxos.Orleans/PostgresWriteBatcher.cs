@@ -1,14 +1,14 @@
-using System.Threading.Channels;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace CasPaxos.Orleans;
 
 /// <summary>
-/// Group commit for grain state writes. Writes queue up; a few workers each take everything queued (up to a batch
-/// size), write it with one statement in one transaction, and answer each write with its new version, or null when
-/// its ETag did not match. An idle worker takes a lone write at once, so batching costs no latency; under load, one
-/// commit (and one fsync) serves many writes.
+/// Group commit for grain state writes. A write goes out at once, from its caller, while fewer than a few statements
+/// are in flight; otherwise it queues, and the statement that finishes next takes everything queued (up to a batch
+/// size) as one statement in one transaction. Each write is answered with its row's new version, or null when its
+/// ETag did not match. So an idle silo pays no batching latency, and a busy one pays one commit (one fsync) for many
+/// writes.
 /// </summary>
 internal sealed class PostgresWriteBatcher : IAsyncDisposable
 {
@@ -51,45 +51,62 @@ internal sealed class PostgresWriteBatcher : IAsyncDisposable
 
     private readonly NpgsqlDataSource _source;
     private readonly int _maxBatch;
-    private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleWriter = false });
-    private readonly Task[] _workers;
+    private readonly int _maxInFlight;
+    private readonly object _lock = new();
+    private readonly LinkedList<PendingWrite> _queue = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _inFlight;
+    private bool _disposed;
 
-    public PostgresWriteBatcher(NpgsqlDataSource source, int maxBatch, int workers)
+    public PostgresWriteBatcher(NpgsqlDataSource source, int maxBatch, int maxInFlight)
     {
         _source = source;
         _maxBatch = Math.Max(1, maxBatch);
-        _workers = Enumerable.Range(0, Math.Max(1, workers)).Select(_ => Task.Run(WorkAsync)).ToArray();
+        _maxInFlight = Math.Max(1, maxInFlight);
     }
 
     /// <returns>The row's new version, or null when another writer changed it first.</returns>
     public Task<int?> WriteAsync(RowKey row, byte[] payload, int? expectedVersion)
     {
         var write = new PendingWrite(row, payload, expectedVersion);
-        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(write), this);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_inFlight >= _maxInFlight)
+            {
+                _queue.AddLast(write);
+                return write.Done.Task;
+            }
+
+            _inFlight++;
+        }
+
+        _ = RunAsync([write]);
         return write.Done.Task;
     }
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await Task.WhenAll(_workers);
+        lock (_lock)
+        {
+            _disposed = true;
+            if (_inFlight == 0)
+            {
+                _drained.TrySetResult();
+            }
+        }
+
+        await _drained.Task;
     }
 
-    private async Task WorkAsync()
+    /// <summary>Writes a batch, then the batches that queued up meanwhile, until the queue is empty.</summary>
+    private async Task RunAsync(List<PendingWrite> batch)
     {
-        var batch = new List<PendingWrite>(_maxBatch);
-        PendingWrite? deferred = null;
-        while (deferred is not null || await _queue.Reader.WaitToReadAsync())
+        while (true)
         {
-            deferred = Take(batch, deferred);
-            if (batch.Count == 0)
-            {
-                continue;
-            }
-
             try
             {
-                var versions = batch.Count == 1 ? [await WriteOneAsync(batch[0])] : await WriteManyAsync(batch);
+                var versions = batch.Count == 1 ? [await WriteOneAsync(batch[0]).ConfigureAwait(false)] : await WriteManyAsync(batch).ConfigureAwait(false);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     batch[i].Done.TrySetResult(versions[i]);
@@ -103,34 +120,44 @@ internal sealed class PostgresWriteBatcher : IAsyncDisposable
                 }
             }
 
-            batch.Clear();
+            lock (_lock)
+            {
+                if (_queue.Count == 0)
+                {
+                    if (--_inFlight == 0 && _disposed)
+                    {
+                        _drained.TrySetResult();
+                    }
+
+                    return;
+                }
+
+                batch = TakeQueued();
+            }
         }
     }
 
     /// <summary>
-    /// Takes <paramref name="first"/> and what is queued, up to the batch size. A second write of a row already in the
-    /// batch (two activations of one grain) is returned to lead the next batch instead.
+    /// Takes queued writes in order, up to the batch size. A second write of a row already in the batch (two
+    /// activations of one grain) stays queued for a later batch, so that one statement never writes a row twice.
     /// </summary>
-    private PendingWrite? Take(List<PendingWrite> batch, PendingWrite? first)
+    private List<PendingWrite> TakeQueued()
     {
+        var batch = new List<PendingWrite>(Math.Min(_queue.Count, _maxBatch));
         var rows = new HashSet<RowKey>();
-        if (first is not null)
+        for (var node = _queue.First; node is not null && batch.Count < _maxBatch;)
         {
-            batch.Add(first);
-            rows.Add(first.Row);
-        }
-
-        while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var write))
-        {
-            if (!rows.Add(write.Row))
+            var next = node.Next;
+            if (rows.Add(node.Value.Row))
             {
-                return write;
+                batch.Add(node.Value);
+                _queue.Remove(node);
             }
 
-            batch.Add(write);
+            node = next;
         }
 
-        return null;
+        return batch;
     }
 
     private async Task<int?> WriteOneAsync(PendingWrite write)
@@ -139,7 +166,7 @@ internal sealed class PostgresWriteBatcher : IAsyncDisposable
         write.Row.AddTo(command.Parameters);
         command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = write.Payload });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)write.ExpectedVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-        return await command.ExecuteScalarAsync() as int?;
+        return await command.ExecuteScalarAsync().ConfigureAwait(false) as int?;
     }
 
     private async Task<int?[]> WriteManyAsync(List<PendingWrite> batch)
@@ -154,9 +181,9 @@ internal sealed class PostgresWriteBatcher : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<int?[]> { TypedValue = [.. batch.Select(w => w.ExpectedVersion)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
 
         var versions = new Dictionary<RowKey, int>(batch.Count);
-        await using (var reader = await command.ExecuteReaderAsync())
+        await using (var reader = await command.ExecuteReaderAsync().ConfigureAwait(false))
         {
-            while (await reader.ReadAsync())
+            while (await reader.ReadAsync().ConfigureAwait(false))
             {
                 versions[new RowKey(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetString(4))] = reader.GetInt32(5);
             }

@@ -40,12 +40,14 @@ internal static class BenchCommand
         var w3Clients = new Option<int>("--w3-clients") { Description = "Concurrent clients on the one key of W3.", DefaultValueFactory = _ => 16 };
         var w3Duration = CommonOptions.Duration("--w3-duration", "Length of W3.", TimeSpan.FromSeconds(10));
         var responseTimeout = CommonOptions.Duration("--response-timeout", "The benchmark client's Orleans response timeout.", TimeSpan.FromSeconds(5));
+        var clusterWarmup = CommonOptions.Duration("--cluster-warmup", "Load on the cluster before the first workload, not measured (fresh .NET processes run slowly until the JIT has optimized them).", TimeSpan.FromSeconds(20));
+        var deadline = CommonOptions.Duration("--deadline", "How long one operation may take: the client then cancels it and counts its outcome as unknown.", TimeSpan.FromSeconds(2));
         var command = new Command("bench",
             "Measure: the floor (one durable single-row PostgreSQL update per operation), W1 (1 client, sequential increments of one key), " +
             "W2 (64 clients, random keys of 1000), W3 (16 clients, one key) and failover (W2 while a silo is SIGKILLed). " +
             "By default it starts its own cluster of silo processes on a private PostgreSQL.\n  caspaxos bench\n  caspaxos bench -w w1 w2 --w2-duration 60s")
         {
-            workloads, existing, killCommand, silos, output, w1, w2Clients, w2Keys, warmup, w2Duration, w3Clients, w3Duration, responseTimeout,
+            workloads, existing, killCommand, silos, output, w1, w2Clients, w2Keys, warmup, w2Duration, w3Clients, w3Duration, responseTimeout, deadline, clusterWarmup,
         };
         common.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
@@ -66,6 +68,8 @@ internal static class BenchCommand
                 W2Duration = result.GetValue(w2Duration),
                 W3Clients = result.GetValue(w3Clients),
                 W3Duration = result.GetValue(w3Duration),
+                OperationDeadline = result.GetValue(deadline),
+                ClusterWarmup = result.GetValue(clusterWarmup),
             };
             await using var target = result.GetValue(existing)
                 ? Target.Existing(common.Connection(result), result.GetValue(killCommand))
@@ -73,6 +77,12 @@ internal static class BenchCommand
             using var client = await ConnectAsync(target.Connection, result.GetValue(responseTimeout), cancellationToken);
             var bench = new Workloads(settings, client.Services.GetRequiredService<IClusterClient>(), target.Connection.PostgresConnectionString ?? "", target.ScrapeAsync);
             var results = new List<BenchResult>();
+            if (chosen.Any(w => w != "floor"))
+            {
+                Console.WriteLine($"-- cluster warm-up ({settings.ClusterWarmup.TotalSeconds:0} s, not measured)");
+                await bench.WarmUpAsync(cancellationToken);
+            }
+
             foreach (var workload in chosen)
             {
                 Console.WriteLine($"-- {workload}");
@@ -127,12 +137,12 @@ internal static class BenchCommand
     private static string Table(IEnumerable<BenchResult> results)
     {
         var text = new StringBuilder();
-        text.AppendLine("| workload | system | clients | ops/s | p50 ms | p99 ms | max ms | failed | unknown | conflicts/change | rounds/change | 1-RTT hits | final vs acked | recovery s |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+        text.AppendLine("| workload | system | clients | ops/s | p50 ms | p99 ms | max ms | failed | unknown | conflicts/change | rounds/change | spares/change | 1-RTT hits | final vs acked | recovery s |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
         foreach (var r in results)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Workload} | {r.System} | {r.Clients} | {r.Stats.OpsPerSecond:0} | {r.Stats.P50:0.000} | {r.Stats.P99:0.000} | {r.Stats.Max:0.0} | " +
-                $"{r.Failed} | {r.Unknown} | {Optional(r.ConflictsPerChange, "0.00")} | {Optional(r.RoundsPerChange, "0.00")} | {Optional(r.OneRoundTripRate, "0.0%")} | " +
+                $"{r.Failed} | {r.Unknown} | {Optional(r.ConflictsPerChange, "0.00")} | {Optional(r.RoundsPerChange, "0.00")} | {Optional(r.SpareAcceptsPerChange, "0.000")} | {Optional(r.OneRoundTripRate, "0.0%")} | " +
                 $"{r.FinalCheck} | {Optional(r.RecoverySeconds, "0.0")} |");
         }
 

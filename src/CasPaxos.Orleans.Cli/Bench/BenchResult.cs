@@ -32,5 +32,7 @@ internal sealed record BenchResult
 
     public double? RoundsPerChange => Metrics is { Changes: > 0 } m ? m.Rounds / m.Changes : null;
 
+    public double? SpareAcceptsPerChange => Metrics is { Changes: > 0 } m ? m.SpareAccepts / m.Changes : null;
+
     public double? OneRoundTripRate => Metrics is { Changes: > 0 } m ? m.OneRoundTrip / m.Changes : null;
 }

@@ -4,12 +4,16 @@ namespace CasPaxos.Orleans.Cli.Bench;
 
 /// <summary>
 /// Clients that each run one operation at a time, back to back, as the peers' benchmarks do. An operation is
-/// acknowledged, definitely failed (a CasPaxos error that says so), or of unknown outcome (anything else).
+/// acknowledged, definitely failed (a CasPaxos error that says so), or of unknown outcome (anything else, including
+/// an operation given up at its deadline: it may still apply).
 /// </summary>
 internal static class ClosedLoop
 {
-    /// <summary>Runs <paramref name="clients"/> loops until <paramref name="until"/> says stop; prints progress every second.</summary>
-    public static async Task RunAsync(string label, int clients, Measurement measurement, Func<int, Random, Task> operation,
+    /// <summary>
+    /// Runs <paramref name="clients"/> loops until <paramref name="until"/> says stop; prints progress every second.
+    /// Each operation gets a token that fires at <paramref name="deadline"/>, as a careful caller's would.
+    /// </summary>
+    public static async Task RunAsync(string label, int clients, TimeSpan deadline, Measurement measurement, Func<int, Random, CancellationToken, Task> operation,
         Func<bool> until, Func<string> progress, CancellationToken cancellationToken)
     {
         var loops = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
@@ -19,9 +23,11 @@ internal static class ClosedLoop
             {
                 var started = Measurement.Now;
                 Measurement.Outcome outcome;
+                using var expiry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                expiry.CancelAfter(deadline);
                 try
                 {
-                    await operation(client, random);
+                    await operation(client, random, expiry.Token);
                     outcome = Measurement.Outcome.Acknowledged;
                 }
                 catch (CasPaxosException error) when (error.DefinitelyNotApplied)

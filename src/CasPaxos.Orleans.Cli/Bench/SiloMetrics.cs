@@ -3,9 +3,9 @@ using System.Globalization;
 namespace CasPaxos.Orleans.Cli.Bench;
 
 /// <summary>The protocol counters of the silos, read from their Prometheus /metrics and summed.</summary>
-internal sealed record SiloMetrics(double Changes, double OneRoundTrip, double Rounds, double Rejections, double Retries)
+internal sealed record SiloMetrics(double Changes, double OneRoundTrip, double Rounds, double Rejections, double Retries, double SpareAccepts)
 {
-    public static SiloMetrics Zero { get; } = new(0, 0, 0, 0, 0);
+    public static SiloMetrics Zero { get; } = new(0, 0, 0, 0, 0, 0);
 
     public static async Task<SiloMetrics> ScrapeAsync(HttpClient http, IEnumerable<Uri> silos, CancellationToken cancellationToken)
     {
@@ -28,7 +28,7 @@ internal sealed record SiloMetrics(double Changes, double OneRoundTrip, double R
     public static SiloMetrics Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        double changes = 0, oneRoundTrip = 0, rounds = 0, rejections = 0, retries = 0;
+        double changes = 0, oneRoundTrip = 0, rounds = 0, rejections = 0, retries = 0, spareAccepts = 0;
         foreach (var line in text.Split('\n'))
         {
             if (line.StartsWith('#') || line.Length == 0)
@@ -62,17 +62,20 @@ internal sealed record SiloMetrics(double Changes, double OneRoundTrip, double R
                 case "caspaxos_change_retries_total":
                     retries += value;
                     break;
+                case "caspaxos_change_spare_accepts_total":
+                    spareAccepts += value;
+                    break;
             }
         }
 
-        return new SiloMetrics(changes, oneRoundTrip, rounds, rejections, retries);
+        return new SiloMetrics(changes, oneRoundTrip, rounds, rejections, retries, spareAccepts);
     }
 
     public static SiloMetrics operator +(SiloMetrics left, SiloMetrics right)
         => new(left.Changes + right.Changes, left.OneRoundTrip + right.OneRoundTrip, left.Rounds + right.Rounds,
-            left.Rejections + right.Rejections, left.Retries + right.Retries);
+            left.Rejections + right.Rejections, left.Retries + right.Retries, left.SpareAccepts + right.SpareAccepts);
 
     public static SiloMetrics operator -(SiloMetrics left, SiloMetrics right)
         => new(left.Changes - right.Changes, left.OneRoundTrip - right.OneRoundTrip, left.Rounds - right.Rounds,
-            left.Rejections - right.Rejections, left.Retries - right.Retries);
+            left.Rejections - right.Rejections, left.Retries - right.Retries, left.SpareAccepts - right.SpareAccepts);
 }

@@ -11,6 +11,10 @@ namespace CasPaxos.Orleans.Cli.Bench;
 internal sealed class Workloads(BenchSettings settings, IGrainFactory grains, string postgres, Func<CancellationToken, Task<SiloMetrics>> scrape)
 {
     private readonly string _run = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+    private int _runs;
+
+    /// <summary>Keys of their own for every workload run, so that a workload can be repeated on one cluster.</summary>
+    private string Prefix(string workload) => $"bench/{_run}/{workload}-{++_runs}/";
 
     public async Task<IReadOnlyList<BenchResult>> FloorAsync(CancellationToken cancellationToken)
     {
@@ -23,16 +27,16 @@ internal sealed class Workloads(BenchSettings settings, IGrainFactory grains, st
             await setup.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        async Task Update(int row)
+        async Task Update(int row, CancellationToken deadline)
         {
             await using var command = source.CreateCommand("UPDATE caspaxos_bench_floor SET n = n + 1 WHERE id = $1");
             command.Parameters.Add(new NpgsqlParameter { Value = row });
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await command.ExecuteNonQueryAsync(deadline);
         }
 
-        var w1 = await SequentialAsync("floor W1", settings.W1Operations, (_, _) => Update(0), cancellationToken);
-        var w2 = await TimedAsync("floor W2", settings.W2Clients, settings.W2Warmup, settings.W2Duration, (_, random) => Update(random.Next(settings.W2Keys)), cancellationToken);
-        var w3 = await TimedAsync("floor W3", settings.W3Clients, TimeSpan.Zero, settings.W3Duration, (_, _) => Update(1), cancellationToken);
+        var w1 = await SequentialAsync("floor W1", settings.W1Operations, (_, deadline) => Update(0, deadline), cancellationToken);
+        var w2 = await TimedAsync("floor W2", settings.W2Clients, settings.W2Warmup, settings.W2Duration, (random, deadline) => Update(random.Next(settings.W2Keys), deadline), cancellationToken);
+        var w3 = await TimedAsync("floor W3", settings.W3Clients, TimeSpan.Zero, settings.W3Duration, (_, deadline) => Update(1, deadline), cancellationToken);
         return
         [
             Row("W1", "floor", 1, w1.Measurement, w1.Stats),
@@ -41,22 +45,40 @@ internal sealed class Workloads(BenchSettings settings, IGrainFactory grains, st
         ];
     }
 
+    /// <summary>
+    /// Load the silos before measuring: a fresh .NET process runs at about half speed until the JIT has optimized its
+    /// hot paths (15-30 s of load). Nothing of it is reported.
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        if (settings.ClusterWarmup <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var prefix = Prefix("warmup");
+        await TimedAsync("warm-up", settings.W3Clients, TimeSpan.Zero, settings.ClusterWarmup,
+            (random, deadline) => grains.GetGrain<IRegisterGrain>(prefix + random.Next(settings.W2Keys)).IncrementAsync(cancellationToken: deadline),
+            cancellationToken);
+    }
+
     public async Task<BenchResult> W1Async(CancellationToken cancellationToken)
     {
-        var register = grains.GetGrain<IRegisterGrain>($"bench/{_run}/w1");
+        var key = Prefix("w1") + "counter";
+        var register = grains.GetGrain<IRegisterGrain>(key);
         var before = await scrape(cancellationToken);
-        var (measurement, stats) = await SequentialAsync("W1", settings.W1Operations, (_, _) => register.IncrementAsync(cancellationToken: cancellationToken), cancellationToken);
+        var (measurement, stats) = await SequentialAsync("W1", settings.W1Operations, (_, deadline) => register.IncrementAsync(cancellationToken: deadline), cancellationToken);
         var metrics = await scrape(cancellationToken) - before;
-        var final = await ReadCounterAsync($"bench/{_run}/w1", cancellationToken);
+        var final = await ReadCounterAsync(key, cancellationToken);
         return Row("W1", "caspaxos", 1, measurement, stats, metrics, Check(final, measurement));
     }
 
     public async Task<BenchResult> W2Async(CancellationToken cancellationToken)
     {
-        var prefix = $"bench/{_run}/w2/";
+        var prefix = Prefix("w2");
         var metrics = Metered();
         var (measurement, stats) = await TimedAsync("W2", settings.W2Clients, settings.W2Warmup, settings.W2Duration,
-            (_, random) => grains.GetGrain<IRegisterGrain>(prefix + random.Next(settings.W2Keys)).IncrementAsync(cancellationToken: cancellationToken),
+            (random, deadline) => grains.GetGrain<IRegisterGrain>(prefix + random.Next(settings.W2Keys)).IncrementAsync(cancellationToken: deadline),
             cancellationToken, metrics.StartAsync);
         var total = await SumAsync(prefix, cancellationToken);
         return Row("W2", "caspaxos", settings.W2Clients, measurement, stats, await metrics.StopAsync(cancellationToken), Check(total, measurement));
@@ -64,19 +86,20 @@ internal sealed class Workloads(BenchSettings settings, IGrainFactory grains, st
 
     public async Task<BenchResult> W3Async(CancellationToken cancellationToken)
     {
-        var register = grains.GetGrain<IRegisterGrain>($"bench/{_run}/w3");
+        var key = Prefix("w3") + "counter";
+        var register = grains.GetGrain<IRegisterGrain>(key);
         var metrics = Metered();
         await metrics.StartAsync(cancellationToken);
         var (measurement, stats) = await TimedAsync("W3", settings.W3Clients, TimeSpan.Zero, settings.W3Duration,
-            (_, _) => register.IncrementAsync(cancellationToken: cancellationToken), cancellationToken);
-        var final = await ReadCounterAsync($"bench/{_run}/w3", cancellationToken);
+            (_, deadline) => register.IncrementAsync(cancellationToken: deadline), cancellationToken);
+        var final = await ReadCounterAsync(key, cancellationToken);
         return Row("W3", "caspaxos", settings.W3Clients, measurement, stats, await metrics.StopAsync(cancellationToken), Check(final, measurement));
     }
 
     /// <summary>W2 with one silo SIGKILLed <see cref="BenchSettings.KillAfter"/> into the measured window.</summary>
     public async Task<BenchResult> FailoverAsync(Func<Task> kill, CancellationToken cancellationToken)
     {
-        var prefix = $"bench/{_run}/failover/";
+        var prefix = Prefix("failover");
         var measurement = new Measurement();
         var warmupEnd = settings.W2Warmup.TotalSeconds;
         var end = warmupEnd + settings.W2Duration.TotalSeconds;
@@ -89,12 +112,12 @@ internal sealed class Workloads(BenchSettings settings, IGrainFactory grains, st
             inFlightAtKill = Volatile.Read(ref inFlight);
             await kill();
         }, cancellationToken);
-        await ClosedLoop.RunAsync("failover", settings.W2Clients, measurement, async (_, random) =>
+        await ClosedLoop.RunAsync("failover", settings.W2Clients, settings.OperationDeadline, measurement, async (_, random, deadline) =>
         {
             Interlocked.Increment(ref inFlight);
             try
             {
-                await grains.GetGrain<IRegisterGrain>(prefix + random.Next(settings.W2Keys)).IncrementAsync(cancellationToken: cancellationToken);
+                await grains.GetGrain<IRegisterGrain>(prefix + random.Next(settings.W2Keys)).IncrementAsync(cancellationToken: deadline);
             }
             finally
             {
@@ -124,16 +147,16 @@ internal sealed class Workloads(BenchSettings settings, IGrainFactory grains, st
         };
     }
 
-    private static async Task<(Measurement Measurement, LatencyStats Stats)> SequentialAsync(string label, int operations, Func<int, Random, Task> operation, CancellationToken cancellationToken)
+    private async Task<(Measurement Measurement, LatencyStats Stats)> SequentialAsync(string label, int operations, Func<Random, CancellationToken, Task> operation, CancellationToken cancellationToken)
     {
         var measurement = new Measurement();
         var issued = 0;
-        await ClosedLoop.RunAsync(label, 1, measurement, operation, () => Interlocked.Increment(ref issued) > operations, () => Summary(measurement), cancellationToken);
+        await ClosedLoop.RunAsync(label, 1, settings.OperationDeadline, measurement, (_, random, deadline) => operation(random, deadline), () => Interlocked.Increment(ref issued) > operations, () => Summary(measurement), cancellationToken);
         return (measurement, LatencyStats.Of(measurement.Between(0, double.MaxValue), measurement.Elapsed));
     }
 
-    private static async Task<(Measurement Measurement, LatencyStats Stats)> TimedAsync(string label, int clients, TimeSpan warmup, TimeSpan duration,
-        Func<int, Random, Task> operation, CancellationToken cancellationToken, Func<CancellationToken, Task>? atWindowStart = null)
+    private async Task<(Measurement Measurement, LatencyStats Stats)> TimedAsync(string label, int clients, TimeSpan warmup, TimeSpan duration,
+        Func<Random, CancellationToken, Task> operation, CancellationToken cancellationToken, Func<CancellationToken, Task>? atWindowStart = null)
     {
         var measurement = new Measurement();
         var start = warmup.TotalSeconds;
@@ -143,7 +166,7 @@ internal sealed class Workloads(BenchSettings settings, IGrainFactory grains, st
             await Task.Delay(warmup, cancellationToken);
             await atWindowStart(cancellationToken);
         }, cancellationToken);
-        await ClosedLoop.RunAsync(label, clients, measurement, operation, () => measurement.Elapsed >= end, () => Summary(measurement), cancellationToken);
+        await ClosedLoop.RunAsync(label, clients, settings.OperationDeadline, measurement, (_, random, deadline) => operation(random, deadline), () => measurement.Elapsed >= end, () => Summary(measurement), cancellationToken);
         await marker;
         return (measurement, LatencyStats.Of(measurement.Between(start, end), end - start));
     }
@@ -228,4 +251,10 @@ internal sealed record BenchSettings
     public TimeSpan W3Duration { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan KillAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Load before the first workload (not measured), so that the silos run JIT-optimized code.</summary>
+    public TimeSpan ClusterWarmup { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long one operation may take before the client gives up on it (its outcome is then unknown).</summary>
+    public TimeSpan OperationDeadline { get; init; } = TimeSpan.FromSeconds(2);
 }
