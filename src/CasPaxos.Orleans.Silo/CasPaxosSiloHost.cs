@@ -46,11 +46,12 @@ internal static class CasPaxosSiloHost
             }
 
             // Until a dead silo is declared dead, the grain directory partition it owned cannot place or find grains,
-            // so some registers wait: detect in seconds rather than Orleans' default of about fifteen. Tunable under
-            // Orleans:Membership (ProbeTimeout, NumMissedProbesLimit, NumVotesForDeathDeclaration, ...).
+            // so some registers wait: detect in about a second rather than Orleans' default of about fifteen (a refused
+            // probe counts at once; the second, indirect one decides). Tunable under Orleans:Membership (ProbeTimeout,
+            // NumMissedProbesLimit, NumVotesForDeathDeclaration, ...).
             silo.Services.Configure<ClusterMembershipOptions>(options =>
             {
-                options.ProbeTimeout = TimeSpan.FromSeconds(2);
+                options.ProbeTimeout = TimeSpan.FromSeconds(1);
                 options.NumMissedProbesLimit = 2;
                 options.TableRefreshTimeout = TimeSpan.FromSeconds(10);
             });

@@ -26,15 +26,16 @@ public static class CasPaxosHostingExtensions
         AddShared(builder.Services, configure);
         builder.Services.AddSingleton<IConfigurationValidator>(sp => new CasPaxosOptionsValidator(sp.GetRequiredService<IOptions<CasPaxosOptions>>(), sp, isSilo: true));
         builder.Services.TryAddSingleton<CasPaxosMetrics>();
-        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddMetrics();
         builder.AddPlacementDirector<ReplicaPlacement, ReplicaPlacementDirector>();
+        builder.AddOutgoingGrainCallFilter<RegisterCallRedeliveryFilter>(); // register calls made on silos, e.g. by the HTTP API
         return builder;
     }
 
     /// <summary>
     /// Lets a client call <see cref="IRegisterGrain"/> with bad keys and oversized values refused before they travel
-    /// (the silo checks again, authoritatively).
+    /// (the silo checks again, authoritatively), and sends a call again when Orleans rejected it before any proposer
+    /// ran it (for example while a dead silo's directory partition is reassigned).
     /// </summary>
     public static IClientBuilder AddCasPaxos(this IClientBuilder builder, Action<CasPaxosOptions>? configure = null)
     {
@@ -42,6 +43,7 @@ public static class CasPaxosHostingExtensions
         AddShared(builder.Services, configure);
         builder.Services.AddSingleton<IConfigurationValidator>(sp => new CasPaxosOptionsValidator(sp.GetRequiredService<IOptions<CasPaxosOptions>>(), sp, isSilo: false));
         builder.AddOutgoingGrainCallFilter<RegisterCallValidationFilter>();
+        builder.AddOutgoingGrainCallFilter<RegisterCallRedeliveryFilter>();
         return builder;
     }
 
@@ -70,6 +72,13 @@ public static class CasPaxosHostingExtensions
         if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
         {
             connection.MaxAutoPrepare = options.MaxAutoPrepare;
+        }
+
+        // Acceptor statements never change session state, so a pooled connection needs no reset (RESET ALL and
+        // friends cost the server a parse and a GUC reset per statement).
+        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
+        {
+            connection.NoResetOnClose = true;
         }
 
         var sized = connection.ConnectionString;
@@ -107,6 +116,7 @@ public static class CasPaxosHostingExtensions
 
     private static void AddShared(IServiceCollection services, Action<CasPaxosOptions>? configure)
     {
+        services.TryAddSingleton(TimeProvider.System);
         var options = services.AddOptions<CasPaxosOptions>();
         if (configure is not null)
         {

@@ -35,8 +35,12 @@ public sealed class CasPaxosOptions
     /// </summary>
     public bool ThriftyAccepts { get; set; } = true;
 
-    /// <summary>How long a thrifty accept waits for its F+1 acceptors before sending to the rest. Default 20 ms.</summary>
-    public TimeSpan ThriftyAcceptTimeout { get; set; } = TimeSpan.FromMilliseconds(20);
+    /// <summary>
+    /// How long a thrifty accept waits for its F+1 acceptors before sending to the rest. Refusals and failed calls send
+    /// to the rest at once; this bounds only an acceptor that goes silent. Default 100 ms: under load an accept can queue
+    /// for tens of milliseconds, and a spare sent then only adds writes.
+    /// </summary>
+    public TimeSpan ThriftyAcceptTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Most changes to one register that one proposal carries (changes arriving during a round wait for the next). Default 256.</summary>
     public int MaxBatchSize { get; set; } = 256;

@@ -60,7 +60,7 @@ public class LinearizabilityTests(ClusterFixture fixture, ITestOutputHelper outp
     public async Task Acceptor_calls_delayed_past_the_call_timeout()
     {
         await using var cluster = await TestClusters.StartAsync(fixture.ConnectionString, silos: 3, replicas: 3,
-            configure: options => options.AcceptorCallTimeout = TimeSpan.FromMilliseconds(100),
+            configure: options => { options.AcceptorCallTimeout = TimeSpan.FromMilliseconds(100); options.ThriftyAcceptTimeout = TimeSpan.FromMilliseconds(30); },
             configureSilo: silo => AcceptorDelays.Install(silo, share: 0.3, maxDelay: TimeSpan.FromMilliseconds(300)));
         await RecordAndCheckAsync(nameof(Acceptor_calls_delayed_past_the_call_timeout), Clients(cluster, cluster.Silos), _ => Task.CompletedTask);
     }

@@ -9,7 +9,8 @@ namespace CasPaxos.Orleans.Tests;
 internal static class TestClusters
 {
     public static async Task<InProcessTestCluster> StartAsync(string connectionString, short silos, int replicas,
-        string? serviceId = null, Action<CasPaxosOptions>? configure = null, Action<ISiloBuilder>? configureSilo = null)
+        string? serviceId = null, Action<CasPaxosOptions>? configure = null, Action<ISiloBuilder>? configureSilo = null,
+        Action<IClientBuilder>? configureClient = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ServiceId = serviceId ?? NewServiceId();
@@ -36,7 +37,11 @@ internal static class TestClusters
             });
             configureSilo?.Invoke(silo);
         });
-        builder.ConfigureClient(client => client.AddCasPaxos(configure));
+        builder.ConfigureClient(client =>
+        {
+            client.AddCasPaxos(configure);
+            configureClient?.Invoke(client);
+        });
         var cluster = builder.Build();
         try
         {

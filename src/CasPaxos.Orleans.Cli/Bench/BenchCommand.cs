@@ -40,8 +40,8 @@ internal static class BenchCommand
         var w3Clients = new Option<int>("--w3-clients") { Description = "Concurrent clients on the one key of W3.", DefaultValueFactory = _ => 16 };
         var w3Duration = CommonOptions.Duration("--w3-duration", "Length of W3.", TimeSpan.FromSeconds(10));
         var responseTimeout = CommonOptions.Duration("--response-timeout", "The benchmark client's Orleans response timeout.", TimeSpan.FromSeconds(5));
-        var clusterWarmup = CommonOptions.Duration("--cluster-warmup", "Load on the cluster before the first workload, not measured (fresh .NET processes run slowly until the JIT has optimized them).", TimeSpan.FromSeconds(20));
-        var deadline = CommonOptions.Duration("--deadline", "How long one operation may take: the client then cancels it and counts its outcome as unknown.", TimeSpan.FromSeconds(2));
+        var clusterWarmup = CommonOptions.Duration("--cluster-warmup", "Load on the cluster before the first workload, then half as long idle; not measured (fresh .NET processes run slowly until the JIT has optimized them).", TimeSpan.FromSeconds(20));
+        var deadline = CommonOptions.Duration("--deadline", "How long one operation may take: the client then cancels it and counts its outcome as unknown.", TimeSpan.FromSeconds(1.5));
         var command = new Command("bench",
             "Measure: the floor (one durable single-row PostgreSQL update per operation), W1 (1 client, sequential increments of one key), " +
             "W2 (64 clients, random keys of 1000), W3 (16 clients, one key) and failover (W2 while a silo is SIGKILLed). " +
@@ -79,7 +79,7 @@ internal static class BenchCommand
             var results = new List<BenchResult>();
             if (chosen.Any(w => w != "floor"))
             {
-                Console.WriteLine($"-- cluster warm-up ({settings.ClusterWarmup.TotalSeconds:0} s, not measured)");
+                Console.WriteLine($"-- cluster warm-up ({settings.ClusterWarmup.TotalSeconds:0} s of load and {settings.ClusterWarmup.TotalSeconds / 2:0} s idle, not measured)");
                 await bench.WarmUpAsync(cancellationToken);
             }
 
@@ -137,13 +137,18 @@ internal static class BenchCommand
     private static string Table(IEnumerable<BenchResult> results)
     {
         var text = new StringBuilder();
-        text.AppendLine("| workload | system | clients | ops/s | p50 ms | p99 ms | max ms | failed | unknown | conflicts/change | rounds/change | spares/change | 1-RTT hits | final vs acked | recovery s |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+        text.AppendLine("| workload | system | clients | ops/s | p50 ms | p99 ms | max ms | max acked ms | failed | unknown | in flight at kill | conflicts/change | rounds/change | spares/change | 1-RTT hits | final vs acked | recovery s |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
         foreach (var r in results)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Workload} | {r.System} | {r.Clients} | {r.Stats.OpsPerSecond:0} | {r.Stats.P50:0.000} | {r.Stats.P99:0.000} | {r.Stats.Max:0.0} | " +
-                $"{r.Failed} | {r.Unknown} | {Optional(r.ConflictsPerChange, "0.00")} | {Optional(r.RoundsPerChange, "0.00")} | {Optional(r.SpareAcceptsPerChange, "0.000")} | {Optional(r.OneRoundTripRate, "0.0%")} | " +
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Workload} | {r.System} | {r.Clients} | {r.Stats.OpsPerSecond:0} | {r.Stats.P50:0.000} | {r.Stats.P99:0.000} | {r.Stats.Max:0.0} | {r.Stats.MaxAcknowledged:0.0} | " +
+                $"{r.Failed} | {r.Unknown} | {Optional(r.InFlightAtKill, "0")} | {Optional(r.ConflictsPerChange, "0.00")} | {Optional(r.RoundsPerChange, "0.00")} | {Optional(r.SpareAcceptsPerChange, "0.000")} | {Optional(r.OneRoundTripRate, "0.0%")} | " +
                 $"{r.FinalCheck} | {Optional(r.RecoverySeconds, "0.0")} |");
+        }
+
+        foreach (var r in results.Where(r => r.Errors.Count > 0))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"{r.Workload} ({r.System}) errors: {string.Join(", ", r.Errors.Select(e => $"{e.Key} {e.Value}"))}");
         }
 
         return text.ToString();

@@ -33,10 +33,12 @@ internal static class ClosedLoop
                 catch (CasPaxosException error) when (error.DefinitelyNotApplied)
                 {
                     outcome = Measurement.Outcome.Failed;
+                    measurement.Note(error, expiry.IsCancellationRequested);
                 }
                 catch (Exception error) when (error is not OutOfMemoryException)
                 {
                     outcome = Measurement.Outcome.Unknown;
+                    measurement.Note(error, expiry.IsCancellationRequested);
                 }
 
                 measurement.Record(started, outcome);

@@ -7,6 +7,7 @@ namespace CasPaxos.Orleans.Cli.Bench;
 internal sealed class Measurement
 {
     private readonly ConcurrentQueue<Sample> _samples = new();
+    private readonly ConcurrentDictionary<string, int> _errors = new(StringComparer.Ordinal);
     private readonly long _origin = Stopwatch.GetTimestamp();
     private long _acknowledged;
     private long _failed;
@@ -17,6 +18,15 @@ internal sealed class Measurement
     public long Failed => Interlocked.Read(ref _failed);
 
     public long Unknown => Interlocked.Read(ref _unknown);
+
+    /// <summary>How many operations ended with each kind of error ("deadline" for those the client gave up on).</summary>
+    public IReadOnlyDictionary<string, int> Errors => _errors;
+
+    public void Note(Exception error, bool pastDeadline)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        _errors.AddOrUpdate(pastDeadline && error is OperationCanceledException ? "deadline" : error.GetType().Name, 1, (_, count) => count + 1);
+    }
 
     /// <summary>Seconds since the measurement began.</summary>
     public double Elapsed => Stopwatch.GetElapsedTime(_origin).TotalSeconds;
@@ -50,8 +60,11 @@ internal sealed class Measurement
     public readonly record struct Sample(double Start, double Milliseconds, Outcome Outcome);
 }
 
-/// <summary>Throughput and latency of a set of samples over a window.</summary>
-internal sealed record LatencyStats(long Operations, double Seconds, double OpsPerSecond, double P50, double P99, double Max)
+/// <summary>
+/// Throughput and latency of a set of samples over a window: percentiles of the acknowledged operations, the longest
+/// wait of any operation (one given up at its deadline included) and of an acknowledged one.
+/// </summary>
+internal sealed record LatencyStats(long Operations, double Seconds, double OpsPerSecond, double P50, double P99, double Max, double MaxAcknowledged)
 {
     public static LatencyStats Of(IReadOnlyList<Measurement.Sample> samples, double seconds)
     {
@@ -62,7 +75,8 @@ internal sealed record LatencyStats(long Operations, double Seconds, double OpsP
             seconds > 0 ? acknowledged.Length / seconds : 0,
             Percentile(acknowledged, 0.50),
             Percentile(acknowledged, 0.99),
-            samples.Count == 0 ? 0 : samples.Max(s => s.Milliseconds));
+            samples.Count == 0 ? 0 : samples.Max(s => s.Milliseconds),
+            acknowledged.Length == 0 ? 0 : acknowledged[^1]);
     }
 
     private static double Percentile(double[] sorted, double quantile)

@@ -46,8 +46,9 @@ internal sealed class Workloads(BenchSettings settings, IGrainFactory grains, st
     }
 
     /// <summary>
-    /// Load the silos before measuring: a fresh .NET process runs at about half speed until the JIT has optimized its
-    /// hot paths (15-30 s of load). Nothing of it is reported.
+    /// Load the silos before measuring, then let them idle: a fresh .NET process runs at about half speed until the JIT
+    /// has recompiled its hot paths, and that recompilation runs in the background for seconds after the load that made
+    /// them hot (a silo spent 60-70% of a core in the JIT for 10 s after a 15 s warm-up). Nothing of it is reported.
     /// </summary>
     public async Task WarmUpAsync(CancellationToken cancellationToken)
     {
@@ -60,6 +61,7 @@ internal sealed class Workloads(BenchSettings settings, IGrainFactory grains, st
         await TimedAsync("warm-up", settings.W3Clients, TimeSpan.Zero, settings.ClusterWarmup,
             (random, deadline) => grains.GetGrain<IRegisterGrain>(prefix + random.Next(settings.W2Keys)).IncrementAsync(cancellationToken: deadline),
             cancellationToken);
+        await Task.Delay(settings.ClusterWarmup / 2, cancellationToken);
     }
 
     public async Task<BenchResult> W1Async(CancellationToken cancellationToken)
@@ -140,10 +142,15 @@ internal sealed class Workloads(BenchSettings settings, IGrainFactory grains, st
         }
 
         var total = await SumAsync(prefix, cancellationToken);
+        const double step = 0.5;
         return Row("failover", "caspaxos", settings.W2Clients, measurement, stats, null, Check(total, measurement)) with
         {
             RecoverySeconds = recovery,
             InFlightAtKill = inFlightAtKill,
+            Timeline = [.. Enumerable.Range(0, (int)((end - warmupEnd) / step)).Select(i => warmupEnd + (i * step)).Select(t => new TimelinePoint(
+                Math.Round(t - killAt, 1),
+                measurement.Between(t, t + step).Count(s => s.Outcome == Measurement.Outcome.Acknowledged) / step,
+                measurement.Between(t, t + step).Count(s => s.Outcome != Measurement.Outcome.Acknowledged)))],
         };
     }
 
@@ -219,6 +226,7 @@ internal sealed class Workloads(BenchSettings settings, IGrainFactory grains, st
             Unknown = measurement.Unknown,
             Metrics = metrics,
             FinalCheck = check,
+            Errors = new SortedDictionary<string, int>(measurement.Errors.ToDictionary(), StringComparer.Ordinal),
         };
 
     private MeteredWindow Metered() => new(scrape);
@@ -252,9 +260,9 @@ internal sealed record BenchSettings
 
     public TimeSpan KillAfter { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Load before the first workload (not measured), so that the silos run JIT-optimized code.</summary>
+    /// <summary>Load before the first workload, then half as long idle (not measured), so that the silos run JIT-optimized code.</summary>
     public TimeSpan ClusterWarmup { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>How long one operation may take before the client gives up on it (its outcome is then unknown).</summary>
-    public TimeSpan OperationDeadline { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan OperationDeadline { get; init; } = TimeSpan.FromSeconds(1.5);
 }
