@@ -31,6 +31,9 @@ internal static class BenchCommand
         };
         var killCommand = new Option<string?>("--kill-command") { Description = "With --existing: a shell command that kills one silo, for the failover workload." };
         var silos = new Option<int>("--silos") { Description = "Silo processes of the cluster bench starts.", DefaultValueFactory = _ => 3 };
+        var siloPort = new Option<int>("--silo-port") { Description = "Silo-to-silo port of the first silo bench starts (+1 per silo).", DefaultValueFactory = _ => 22111 };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Gateway port of the first silo bench starts (+1 per silo).", DefaultValueFactory = _ => 32000 };
+        var httpPort = new Option<int>("--http-port") { Description = "HTTP port (metrics) of the first silo bench starts (+1 per silo).", DefaultValueFactory = _ => 18080 };
         var output = new Option<FileInfo>("--out", "-o") { Description = "Where to write the results as JSON.", DefaultValueFactory = _ => new FileInfo("bench.json") };
         var w1 = new Option<int>("--w1-operations") { Description = "Sequential increments in W1.", DefaultValueFactory = _ => 2000 };
         var w2Clients = new Option<int>("--w2-clients") { Description = "Concurrent clients in W2 and failover.", DefaultValueFactory = _ => 64 };
@@ -47,7 +50,7 @@ internal static class BenchCommand
             "W2 (64 clients, random keys of 1000), W3 (16 clients, one key) and failover (W2 while a silo is SIGKILLed). " +
             "By default it starts its own cluster of silo processes on a private PostgreSQL.\n  caspaxos bench\n  caspaxos bench -w w1 w2 --w2-duration 60s")
         {
-            workloads, existing, killCommand, silos, output, w1, w2Clients, w2Keys, warmup, w2Duration, w3Clients, w3Duration, responseTimeout, deadline, clusterWarmup,
+            workloads, existing, killCommand, silos, siloPort, gatewayPort, httpPort, output, w1, w2Clients, w2Keys, warmup, w2Duration, w3Clients, w3Duration, responseTimeout, deadline, clusterWarmup,
         };
         common.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
@@ -73,7 +76,7 @@ internal static class BenchCommand
             };
             await using var target = result.GetValue(existing)
                 ? Target.Existing(common.Connection(result), result.GetValue(killCommand))
-                : await Target.StartAsync(result.GetValue(silos), cancellationToken);
+                : await Target.StartAsync(result.GetValue(silos), (result.GetValue(siloPort), result.GetValue(gatewayPort), result.GetValue(httpPort)), cancellationToken);
             using var client = await ConnectAsync(target.Connection, result.GetValue(responseTimeout), cancellationToken);
             var bench = new Workloads(settings, client.Services.GetRequiredService<IClusterClient>(), target.Connection.PostgresConnectionString ?? "", target.ScrapeAsync);
             var results = new List<BenchResult>();
@@ -180,7 +183,7 @@ internal static class BenchCommand
                 await shell.WaitForExitAsync();
             });
 
-        public static async Task<Target> StartAsync(int silos, CancellationToken cancellationToken)
+        public static async Task<Target> StartAsync(int silos, (int Silo, int Gateway, int Http) ports, CancellationToken cancellationToken)
         {
             var program = Path.Combine(AppContext.BaseDirectory, "CasPaxos.Orleans.Silo.dll");
             Console.WriteLine($"Starting a private PostgreSQL server and {silos} silo processes...");
@@ -190,9 +193,9 @@ internal static class BenchCommand
                 Silos = silos,
                 ClusterId = "caspaxos-bench",
                 ServiceId = "caspaxos-bench",
-                SiloPort = 22111,
-                GatewayPort = 32000,
-                HttpPort = 18080,
+                SiloPort = ports.Silo,
+                GatewayPort = ports.Gateway,
+                HttpPort = ports.Http,
                 SiloSettings = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Error" },
                 Output = (silo, line) => Console.Error.WriteLine($"[silo {silo}] {line}"),
             }, cancellationToken: cancellationToken);

@@ -258,7 +258,8 @@ internal sealed record BenchSettings
 
     public TimeSpan W3Duration { get; init; } = TimeSpan.FromSeconds(10);
 
-    public TimeSpan KillAfter { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>When the failover workload kills a silo: a quarter into the measured window, at most 5 s.</summary>
+    public TimeSpan KillAfter => TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, W2Duration.Ticks / 4));
 
     /// <summary>Load before the first workload, then half as long idle (not measured), so that the silos run JIT-optimized code.</summary>
     public TimeSpan ClusterWarmup { get; init; } = TimeSpan.FromSeconds(20);
