@@ -24,7 +24,7 @@ internal sealed class AcceptorGrainTransport : IAcceptorTransport<RegisterState>
         Debug.Assert(key == _registerKey, "a transport serves one register");
         try
         {
-            return (await _acceptors[request.Replica].Prepare(request.Ballot, cancellationToken)).ToReply();
+            return (await _acceptors[request.Replica].Prepare(request.Ballot, cancellationToken).ConfigureAwait(false)).ToReply();
         }
         catch (Exception error) when (CertainlyNotApplied(error))
         {
@@ -37,7 +37,7 @@ internal sealed class AcceptorGrainTransport : IAcceptorTransport<RegisterState>
         Debug.Assert(key == _registerKey, "a transport serves one register");
         try
         {
-            return await _acceptors[request.Replica].Accept(request.Ballot, request.Value, request.Lineage, cancellationToken);
+            return await _acceptors[request.Replica].Accept(request.Ballot, request.Value, request.Lineage, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (CertainlyNotApplied(error))
         {

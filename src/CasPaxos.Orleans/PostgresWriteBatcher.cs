@@ -192,8 +192,12 @@ internal sealed class PostgresWriteBatcher : IAsyncDisposable
         return [.. batch.Select(w => versions.TryGetValue(w.Row, out var version) ? version : (int?)null)];
     }
 
+    /// <remarks>
+    /// Continuations run synchronously: the writer is an acceptor grain, whose continuation Orleans queues to the
+    /// grain's own scheduler anyway, so an extra hop through the thread pool would only add latency.
+    /// </remarks>
     private sealed record PendingWrite(RowKey Row, byte[] Payload, int? ExpectedVersion)
     {
-        public TaskCompletionSource<int?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<int?> Done { get; } = new();
     }
 }
