@@ -1,5 +1,4 @@
 using System.Text;
-using System.Diagnostics.Metrics;
 
 namespace CasPaxos.Orleans.Tests;
 
@@ -38,7 +37,7 @@ public class ConcurrencyTests(ClusterFixture fixture)
         var cluster = await fixture.SharedClusterAsync();
         var key = "batching/" + Guid.NewGuid().ToString("N");
         var register = cluster.GrainFactoryOf(cluster.Silos[0]).GetGrain<IRegisterGrain>(key);
-        using var largestBatch = new LargestBatch();
+        using var batchSizes = new InstrumentListener("caspaxos.proposal.changes");
 
         // Only one claim can find the register absent, whether claims share a proposal or not; every other claim
         // must see the winner's value, not a value of its own batch that never committed.
@@ -47,37 +46,7 @@ public class ConcurrencyTests(ClusterFixture fixture)
 
         var winner = Assert.Single(results, result => result.Applied);
         Assert.All(results, result => Assert.Equal((1L, winner.State.ValueAsString), (result.State.Version, result.State.ValueAsString)));
-        Assert.True(largestBatch.Value > 1, "no proposal carried more than one change: concurrent callers did not share rounds");
+        Assert.True(batchSizes.Largest > 1, "no proposal carried more than one change: concurrent callers did not share rounds");
         Assert.Equal(1, (await register.ReadAsync()).Version);
-    }
-
-    private sealed class LargestBatch : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private long _value;
-
-        public LargestBatch()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == CasPaxosMetrics.MeterName && instrument.Name == "caspaxos.proposal.changes")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
-            {
-                var seen = Interlocked.Read(ref _value);
-                while (value > seen && Interlocked.CompareExchange(ref _value, value, seen) != seen)
-                {
-                    seen = Interlocked.Read(ref _value);
-                }
-            });
-            _listener.Start();
-        }
-
-        public long Value => Interlocked.Read(ref _value);
-
-        public void Dispose() => _listener.Dispose();
     }
 }
