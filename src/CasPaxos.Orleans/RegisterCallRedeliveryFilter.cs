@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -30,7 +29,7 @@ internal sealed partial class RegisterCallRedeliveryFilter(IOptions<CasPaxosOpti
     private async Task InvokeRedeliveringAsync(IOutgoingGrainCallContext context)
     {
         var cancellationToken = context.Request.GetCancellationToken();
-        var started = Stopwatch.GetTimestamp();
+        var started = time.GetTimestamp();
         var pause = FirstPause;
         for (var attempt = 1; ; attempt++)
         {
@@ -50,7 +49,7 @@ internal sealed partial class RegisterCallRedeliveryFilter(IOptions<CasPaxosOpti
                 return;
             }
 
-            if (Stopwatch.GetElapsedTime(started) + pause >= _budget)
+            if (time.GetElapsedTime(started) + pause >= _budget)
             {
                 throw new RegisterUnavailableException(
                     $"Register '{context.TargetId.Key}' is unavailable: Orleans could not deliver the change to a proposer in {attempt} attempts " +

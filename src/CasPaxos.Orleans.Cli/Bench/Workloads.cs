@@ -147,10 +147,12 @@ internal sealed class Workloads(BenchSettings settings, IGrainFactory grains, st
         {
             RecoverySeconds = recovery,
             InFlightAtKill = inFlightAtKill,
-            Timeline = [.. Enumerable.Range(0, (int)((end - warmupEnd) / step)).Select(i => warmupEnd + (i * step)).Select(t => new TimelinePoint(
-                Math.Round(t - killAt, 1),
-                measurement.Between(t, t + step).Count(s => s.Outcome == Measurement.Outcome.Acknowledged) / step,
-                measurement.Between(t, t + step).Count(s => s.Outcome != Measurement.Outcome.Acknowledged)))],
+            Timeline = [.. Enumerable.Range(0, (int)((end - warmupEnd) / step)).Select(i => warmupEnd + (i * step)).Select(t =>
+            {
+                var slice = measurement.Between(t, t + step);
+                var acknowledged = slice.Count(s => s.Outcome == Measurement.Outcome.Acknowledged);
+                return new TimelinePoint(Math.Round(t - killAt, 1), acknowledged / step, slice.Count - acknowledged);
+            })],
         };
     }
 
